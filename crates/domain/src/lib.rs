@@ -1,1 +1,18 @@
-//! placeholder
+//! The Cognito user pools domain: pools, app clients, users and their
+//! statuses, the password policy and history, SRP and sealed credentials.
+//!
+//! No HTTP and no SQL here: the server layer translates wire shapes into the
+//! calls of [`service::Service`], and persistence goes through
+//! [`userpools_storage::Store`]. All time comes from an injected [`clock::Clock`].
+
+pub mod clock;
+pub mod error;
+pub mod model;
+pub mod policy;
+pub mod random;
+pub mod seal;
+pub mod service;
+pub mod srp;
+pub mod tokens;
+
+pub use error::{DomainError, DomainResult};

@@ -1,1 +1,172 @@
-//! placeholder
+//! The userpools HTTP server: `POST /` routed by `X-Amz-Target`, SigV4 for
+//! every operation the model does not mark noAuth, the operations, and the
+//! few side routes (`/health`, the test clock).
+
+mod errors;
+mod operations;
+pub mod sigv4;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use userpools_domain::clock::{Clock, SystemClock, TestClock};
+use userpools_domain::service::Service;
+use userpools_wire::{codec, WireError};
+
+pub use errors::domain_to_wire;
+pub use sigv4::{AccessKey, KeyRing};
+
+/// Largest request body accepted (Cognito requests are small).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Everything a request handler needs.
+pub struct AppState {
+    /// The domain service.
+    pub service: Arc<Service>,
+    /// Accepted access keys.
+    pub keys: KeyRing,
+    /// The test clock, when the server runs with `--test-clock`.
+    pub test_clock: Option<Arc<TestClock>>,
+}
+
+/// Builds the router.
+pub fn router(state: Arc<AppState>) -> Router {
+    let mut router = Router::new()
+        .route("/", post(handle_api))
+        .route("/health", get(|| async { "ok" }));
+    if state.test_clock.is_some() {
+        router = router.route("/_userpools/clock", post(advance_clock));
+    }
+    router
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+fn request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn json_response(status: StatusCode, request_id: &str, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static(codec::RESPONSE_CONTENT_TYPE),
+    );
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    response
+}
+
+/// Renders an error as Cognito does: `__type` + `message`, `x-amzn-ErrorType`.
+fn error_response(error: &WireError, request_id: &str) -> Response {
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = json_response(status, request_id, error.to_json_body());
+    if let Ok(kind) = HeaderValue::from_str(&format!("{}:", error.type_name)) {
+        response.headers_mut().insert("x-amzn-errortype", kind);
+    }
+    response
+}
+
+async fn handle_api(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let request_id = request_id();
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let result = dispatch(&state, &method, &uri, &headers, &body, target.as_deref()).await;
+    let elapsed = started.elapsed();
+    match result {
+        Ok(bytes) => {
+            tracing::info!(target: "userpools::api", op = target.as_deref().unwrap_or("-"), status = 200, ?elapsed, request_id);
+            json_response(StatusCode::OK, &request_id, bytes)
+        }
+        Err(error) => {
+            tracing::info!(target: "userpools::api", op = target.as_deref().unwrap_or("-"), status = error.status, error = %error.type_name, ?elapsed, request_id);
+            error_response(&error, &request_id)
+        }
+    }
+}
+
+async fn dispatch(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    target: Option<&str>,
+) -> Result<Vec<u8>, WireError> {
+    let operation = codec::resolve_target(target)?;
+    if let Some(content_type) = headers.get("content-type").and_then(|v| v.to_str().ok()) {
+        if !codec::is_json_content_type(content_type) {
+            return Err(WireError::client(
+                "SerializationException",
+                format!("Unsupported content type: {content_type}"),
+            ));
+        }
+    }
+    if operation.requires_sigv4 {
+        let request = sigv4::SignedRequest {
+            method: method.as_str(),
+            path: uri.path(),
+            query: uri.query().unwrap_or(""),
+            headers,
+            body,
+        };
+        // Signatures are checked against real time: clients sign with their clock.
+        sigv4::verify(
+            &request,
+            &state.keys,
+            state.service.region(),
+            SystemClock.now(),
+        )?;
+    }
+    operations::call(&state.service, operation, body).await
+}
+
+async fn advance_clock(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Advance {
+        advance_seconds: i64,
+    }
+    let Some(clock) = &state.test_clock else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match serde_json::from_slice::<Advance>(&body) {
+        Ok(Advance { advance_seconds }) if advance_seconds >= 0 => {
+            clock.advance(advance_seconds);
+            let now = clock.now().unix_timestamp();
+            (StatusCode::OK, format!("{{\"now\":{now}}}")).into_response()
+        }
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "{\"message\":\"expected {\\\"advance_seconds\\\": N} with N >= 0\"}",
+        )
+            .into_response(),
+    }
+}
+
+/// Serves the API on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,1 +1,174 @@
-//! placeholder
+//! Storage for userpools: one small [`Store`] trait and the engines behind it.
+//!
+//! The store knows nothing of Cognito rules. It keeps rows whose bodies are
+//! documents serialised by the domain layer, plus the few columns it needs to
+//! look rows up and to enforce uniqueness. Every write is atomic: a batch of
+//! user writes either applies whole or not at all, and each update carries the
+//! version it expects so that concurrent writers on one user are serialised
+//! (optimistic concurrency; the loser gets [`StoreError::VersionConflict`] and
+//! retries from a fresh read).
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A row with the same unique key already exists; the payload names the key
+    /// (`username`, `sub`, `email`, `phone_number`, `preferred_username`, `pool`, `client`).
+    #[error("unique key conflict on {0}")]
+    UniqueConflict(&'static str),
+    /// The row changed (or vanished) since it was read.
+    #[error("version conflict")]
+    VersionConflict,
+    /// The engine failed (I/O, corruption, connection lost).
+    #[error("storage engine error: {0}")]
+    Engine(String),
+}
+
+/// Result alias for storage calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user pool row: the id and the domain's JSON document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolRow {
+    /// User pool id (`us-east-1_AbC123xyz`).
+    pub pool_id: String,
+    /// JSON document written by the domain layer.
+    pub document: String,
+    /// Optimistic-concurrency version; 0 for a row not yet stored.
+    pub version: i64,
+}
+
+/// An app client row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientRow {
+    /// Owning pool.
+    pub pool_id: String,
+    /// Client id.
+    pub client_id: String,
+    /// JSON document written by the domain layer (secrets inside are sealed).
+    pub document: String,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+}
+
+/// A user row with its lookup keys. Keys are already normalised by the domain
+/// (lower-cased in case-insensitive pools); `None` means "not a lookup key".
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRow {
+    /// Owning pool.
+    pub pool_id: String,
+    /// The immutable internal username, as created.
+    pub username: String,
+    /// Normalised username used for lookup and uniqueness.
+    pub username_key: String,
+    /// The user's `sub`.
+    pub sub: String,
+    /// Verified email alias or email sign-in name, normalised.
+    pub email_key: Option<String>,
+    /// Verified phone alias or phone sign-in name.
+    pub phone_key: Option<String>,
+    /// preferred_username alias, normalised.
+    pub preferred_username_key: Option<String>,
+    /// JSON document written by the domain layer (credentials inside are sealed).
+    pub document: String,
+    /// Optimistic-concurrency version; 0 for a row not yet stored.
+    pub version: i64,
+}
+
+/// How a user is looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserKey<'a> {
+    /// By normalised username.
+    Username(&'a str),
+    /// By `sub`.
+    Sub(&'a str),
+    /// By normalised email key.
+    Email(&'a str),
+    /// By phone key.
+    Phone(&'a str),
+    /// By normalised preferred_username key.
+    PreferredUsername(&'a str),
+}
+
+/// One user write inside an atomic batch.
+#[derive(Debug, Clone)]
+pub enum UserWrite {
+    /// Insert a new user (version becomes 1).
+    Insert(UserRow),
+    /// Replace a user whose stored version must equal `row.version` (then +1).
+    Update(UserRow),
+    /// Delete a user whose stored version must equal `version`.
+    Delete {
+        /// Owning pool.
+        pool_id: String,
+        /// Internal username.
+        username: String,
+        /// Expected version.
+        version: i64,
+    },
+}
+
+/// A page of rows and the key to continue after, if more remain.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// Rows of this page.
+    pub items: Vec<T>,
+    /// Opaque continuation (the last key of this page) when more rows follow.
+    pub next: Option<String>,
+}
+
+/// The one storage interface. Every method is atomic and durable when it
+/// returns `Ok`.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Inserts a pool; [`StoreError::UniqueConflict`]`("pool")` if the id exists.
+    async fn insert_pool(&self, row: PoolRow) -> StoreResult<()>;
+    /// Replaces a pool at the expected version.
+    async fn update_pool(&self, row: PoolRow) -> StoreResult<()>;
+    /// Deletes a pool with its clients and users; false if it did not exist.
+    async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool>;
+    /// Reads a pool.
+    async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<PoolRow>>;
+    /// Lists pools ordered by id, starting after `after`.
+    async fn list_pools(&self, after: Option<&str>, limit: usize) -> StoreResult<Page<PoolRow>>;
+
+    /// Inserts an app client.
+    async fn insert_client(&self, row: ClientRow) -> StoreResult<()>;
+    /// Replaces an app client at the expected version.
+    async fn update_client(&self, row: ClientRow) -> StoreResult<()>;
+    /// Deletes an app client; false if it did not exist.
+    async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool>;
+    /// Reads an app client of a pool.
+    async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<ClientRow>>;
+    /// Finds an app client by id alone (sign-in calls name only the client).
+    async fn find_client(&self, client_id: &str) -> StoreResult<Option<ClientRow>>;
+    /// Lists a pool's clients ordered by id, starting after `after`.
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<ClientRow>>;
+
+    /// Finds a user of a pool by one of its keys.
+    async fn find_user(&self, pool_id: &str, key: UserKey<'_>) -> StoreResult<Option<UserRow>>;
+    /// Applies user writes atomically: all or nothing.
+    async fn write_users(&self, writes: Vec<UserWrite>) -> StoreResult<()>;
+    /// Lists a pool's users ordered by normalised username, starting after `after`.
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<UserRow>>;
+
+    /// Reads a deployment-wide setting (signing keys, generated credentials…).
+    async fn get_setting(&self, name: &str) -> StoreResult<Option<String>>;
+    /// Stores a setting unless one exists; returns the value that is stored.
+    async fn put_setting_if_absent(&self, name: &str, value: &str) -> StoreResult<String>;
+}

@@ -1,1 +1,205 @@
-fn main(){}
+//! `userpools`: a self-hostable Amazon Cognito user pools server.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use userpools_domain::clock::{Clock, SystemClock, TestClock};
+use userpools_domain::seal::MasterKey;
+use userpools_domain::service::Service;
+use userpools_server::{AccessKey, AppState, KeyRing};
+use userpools_storage::{SqliteStore, Store};
+
+#[derive(Parser)]
+#[command(
+    name = "userpools",
+    version,
+    about = "A self-hostable Amazon Cognito user pools server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server with the embedded store.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9229")]
+    listen: SocketAddr,
+    /// Directory of the embedded store (created if missing).
+    #[arg(long, default_value = "./userpools-data")]
+    data_dir: PathBuf,
+    /// Region of the pools and of SigV4 scopes.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Enable `POST /_userpools/clock` to move the service clock (tests only).
+    #[arg(long)]
+    test_clock: bool,
+    /// Base URL of token issuers (`<base>/<poolId>`); defaults to the listen URL.
+    #[arg(long)]
+    issuer_base_url: Option<String>,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("USERPOOLS_LOG")
+                .unwrap_or_else(|_| "warn,userpools=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let Command::Serve(args) = cli.command;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve(args))
+}
+
+/// Reads `USERPOOLS_MASTER_KEY`, or the key file in the data dir (created with mode 0600).
+fn master_key(data_dir: &Path) -> anyhow::Result<MasterKey> {
+    if let Ok(text) = std::env::var("USERPOOLS_MASTER_KEY") {
+        return MasterKey::parse(&text).map_err(|e| anyhow::anyhow!("USERPOOLS_MASTER_KEY: {e}"));
+    }
+    let path = data_dir.join("master.key");
+    if !path.exists() {
+        use std::io::Write;
+        #[cfg(unix)]
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        options.mode(0o600);
+        let mut file = options
+            .open(&path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        file.write_all(MasterKey::generate_hex().as_bytes())?;
+        file.sync_all()?;
+    }
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    MasterKey::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Root credentials: from the environment, else generated once and stored (sealed).
+async fn root_key(
+    store: &dyn Store,
+    master: &MasterKey,
+    account_id: &str,
+) -> anyhow::Result<AccessKey> {
+    let principal_arn = format!("arn:aws:iam::{account_id}:root");
+    match (
+        std::env::var("USERPOOLS_ACCESS_KEY_ID"),
+        std::env::var("USERPOOLS_SECRET_ACCESS_KEY"),
+    ) {
+        (Ok(access_key_id), Ok(secret_access_key)) => {
+            return Ok(AccessKey {
+                access_key_id,
+                secret_access_key,
+                session_token: None,
+                principal_arn,
+            })
+        }
+        (Ok(_), Err(_)) | (Err(_), Ok(_)) => {
+            bail!("set both USERPOOLS_ACCESS_KEY_ID and USERPOOLS_SECRET_ACCESS_KEY, or neither")
+        }
+        _ => {}
+    }
+    const CONTEXT: &[u8] = b"root-credentials";
+    let candidate = {
+        let id = format!("AKIA{}", random_upper(16));
+        let secret = random_secret(40);
+        master.seal(CONTEXT, format!("{id}:{secret}").as_bytes())
+    };
+    let stored = store
+        .put_setting_if_absent("root_credentials", &candidate)
+        .await?;
+    let plain = master.open(CONTEXT, &stored).map_err(|_| {
+        anyhow::anyhow!("the stored root credentials do not open with this master key")
+    })?;
+    let text = String::from_utf8(plain)?;
+    let (access_key_id, secret_access_key) =
+        text.split_once(':').context("malformed root credentials")?;
+    if stored == candidate {
+        println!("USERPOOLS_ACCESS_KEY_ID={access_key_id}");
+        println!("USERPOOLS_SECRET_ACCESS_KEY={secret_access_key}");
+    } else {
+        println!("USERPOOLS_ACCESS_KEY_ID={access_key_id}");
+    }
+    Ok(AccessKey {
+        access_key_id: access_key_id.to_owned(),
+        secret_access_key: secret_access_key.to_owned(),
+        session_token: None,
+        principal_arn,
+    })
+}
+
+fn random_upper(len: usize) -> String {
+    userpools_domain::random::string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", len)
+}
+
+fn random_secret(len: usize) -> String {
+    userpools_domain::random::string(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        len,
+    )
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating {}", args.data_dir.display()))?;
+    let account_id =
+        std::env::var("USERPOOLS_ACCOUNT_ID").unwrap_or_else(|_| "000000000000".into());
+    let master = Arc::new(master_key(&args.data_dir)?);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.data_dir)?);
+    let mut keys = KeyRing::default();
+    keys.insert(root_key(store.as_ref(), &master, &account_id).await?);
+
+    let test_clock = args.test_clock.then(|| Arc::new(TestClock::new()));
+    let clock: Arc<dyn Clock> = match &test_clock {
+        Some(clock) => clock.clone(),
+        None => Arc::new(SystemClock),
+    };
+    let _issuer_base_url = args
+        .issuer_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
+    let service = Arc::new(Service::new(
+        store,
+        clock,
+        master,
+        args.region.clone(),
+        account_id,
+    ));
+    let state = Arc::new(AppState {
+        service,
+        keys,
+        test_clock,
+    });
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    tracing::info!(target: "userpools", listen = %args.listen, data_dir = %args.data_dir.display(), "serving");
+    userpools_server::serve(listener, state, async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    })
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! The domain's records: user pools, app clients and users, as they are
+//! stored (serialised to JSON documents by the service).
+
+use serde::{Deserialize, Serialize};
+
+use crate::policy::PasswordPolicy;
+
+/// A user's account status (`UserStatusType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UserStatus {
+    /// Signed up, not confirmed yet.
+    Unconfirmed,
+    /// Normal.
+    Confirmed,
+    /// Holds a temporary password; the next sign-in must set a new one.
+    ForceChangePassword,
+    /// Must reset the password (AdminResetUserPassword, import).
+    ResetRequired,
+    /// Created by a federated sign-in; no password.
+    ExternalProvider,
+    /// Legacy value, no longer used.
+    Archived,
+    /// Legacy value, no longer used.
+    Compromised,
+    /// Legacy value, no longer used.
+    Unknown,
+}
+
+impl UserStatus {
+    /// The wire spelling (`FORCE_CHANGE_PASSWORD`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unconfirmed => "UNCONFIRMED",
+            Self::Confirmed => "CONFIRMED",
+            Self::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
+            Self::ResetRequired => "RESET_REQUIRED",
+            Self::ExternalProvider => "EXTERNAL_PROVIDER",
+            Self::Archived => "ARCHIVED",
+            Self::Compromised => "COMPROMISED",
+            Self::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// One attribute of a pool's schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchemaAttribute {
+    /// `email`, `custom:tenant`, …
+    pub name: String,
+    /// `String`, `Number`, `DateTime` or `Boolean`.
+    pub data_type: String,
+    /// Only readable with developer credentials.
+    pub developer_only: bool,
+    /// Can be changed after creation.
+    pub mutable: bool,
+    /// Must be given at sign-up / creation.
+    pub required: bool,
+    /// `{MinLength, MaxLength}` as given (strings are kept as on the wire).
+    pub string_constraints: Option<(Option<String>, Option<String>)>,
+    /// `{MinValue, MaxValue}` as given.
+    pub number_constraints: Option<(Option<String>, Option<String>)>,
+}
+
+/// The standard attributes every pool has: (name, data type, mutable, string min/max).
+pub const STANDARD_ATTRIBUTES: &[(&str, &str, bool)] = &[
+    ("sub", "String", false),
+    ("name", "String", true),
+    ("given_name", "String", true),
+    ("family_name", "String", true),
+    ("middle_name", "String", true),
+    ("nickname", "String", true),
+    ("preferred_username", "String", true),
+    ("profile", "String", true),
+    ("picture", "String", true),
+    ("website", "String", true),
+    ("email", "String", true),
+    ("email_verified", "Boolean", true),
+    ("gender", "String", true),
+    ("birthdate", "String", true),
+    ("zoneinfo", "String", true),
+    ("locale", "String", true),
+    ("phone_number", "String", true),
+    ("phone_number_verified", "Boolean", true),
+    ("address", "String", true),
+    ("updated_at", "Number", true),
+    ("identities", "String", true),
+];
+
+/// Is `name` a standard attribute?
+pub fn is_standard_attribute(name: &str) -> bool {
+    STANDARD_ATTRIBUTES.iter().any(|(n, _, _)| *n == name)
+}
+
+/// A user pool's settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserPool {
+    /// `us-east-1_AbC123xyz`.
+    pub id: String,
+    /// PoolName.
+    pub name: String,
+    /// Creation time, epoch milliseconds.
+    pub created_ms: i64,
+    /// Last modification, epoch milliseconds.
+    pub modified_ms: i64,
+    /// Password policy.
+    pub policy: PasswordPolicy,
+    /// AliasAttributes (`email`, `phone_number`, `preferred_username`).
+    pub alias_attributes: Vec<String>,
+    /// UsernameAttributes (`email`, `phone_number`).
+    pub username_attributes: Vec<String>,
+    /// UsernameConfiguration.CaseSensitive.
+    pub case_sensitive: bool,
+    /// Attributes declared in addition to or overriding the standard ones.
+    pub schema: Vec<SchemaAttribute>,
+    /// AdminCreateUserConfig.AllowAdminCreateUserOnly.
+    pub allow_admin_create_user_only: bool,
+    /// AdminCreateUserConfig.UnusedAccountValidityDays (legacy), if given.
+    pub unused_account_validity_days: Option<u32>,
+    /// UserPoolTier: LITE, ESSENTIALS or PLUS.
+    pub tier: String,
+    /// DeletionProtection ACTIVE.
+    pub deletion_protection: bool,
+    /// AutoVerifiedAttributes.
+    pub auto_verified_attributes: Vec<String>,
+    /// Every other CreateUserPool/UpdateUserPool member, kept as given and echoed by DescribeUserPool.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl UserPool {
+    /// The pool's ARN.
+    pub fn arn(&self, region: &str, account_id: &str) -> String {
+        format!(
+            "arn:aws:cognito-idp:{region}:{account_id}:userpool/{}",
+            self.id
+        )
+    }
+
+    /// Normalises a sign-in name for lookup (case-folded unless case sensitive).
+    pub fn normalise(&self, value: &str) -> String {
+        if self.case_sensitive {
+            value.to_owned()
+        } else {
+            value.to_lowercase()
+        }
+    }
+
+    /// The schema attribute of this name (declared or standard).
+    pub fn attribute(&self, name: &str) -> Option<SchemaAttribute> {
+        if let Some(declared) = self.schema.iter().find(|a| a.name == name) {
+            return Some(declared.clone());
+        }
+        STANDARD_ATTRIBUTES
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(n, t, mutable)| SchemaAttribute {
+                name: (*n).to_owned(),
+                data_type: (*t).to_owned(),
+                developer_only: false,
+                mutable: *mutable,
+                required: *n == "sub",
+                string_constraints: None,
+                number_constraints: None,
+            })
+    }
+
+    /// The full schema as DescribeUserPool shows it: standard attributes (with
+    /// declared overrides) followed by custom ones.
+    pub fn full_schema(&self) -> Vec<SchemaAttribute> {
+        let mut all: Vec<SchemaAttribute> = STANDARD_ATTRIBUTES
+            .iter()
+            .filter_map(|(n, _, _)| self.attribute(n))
+            .collect();
+        all.extend(
+            self.schema
+                .iter()
+                .filter(|a| !is_standard_attribute(&a.name))
+                .cloned(),
+        );
+        all
+    }
+
+    /// Does the pool use `attribute` as an alias (AliasAttributes)?
+    pub fn has_alias(&self, attribute: &str) -> bool {
+        self.alias_attributes.iter().any(|a| a == attribute)
+    }
+
+    /// Does the pool use `attribute` as the sign-in name (UsernameAttributes)?
+    pub fn has_username_attribute(&self, attribute: &str) -> bool {
+        self.username_attributes.iter().any(|a| a == attribute)
+    }
+}
+
+/// An app client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AppClient {
+    /// Owning pool.
+    pub pool_id: String,
+    /// 26 lowercase alphanumerics.
+    pub client_id: String,
+    /// ClientName.
+    pub name: String,
+    /// Client secret, sealed under the master key (bound to the client id).
+    pub sealed_secret: Option<String>,
+    /// ExplicitAuthFlows as given (defaults applied at creation).
+    pub explicit_auth_flows: Vec<String>,
+    /// PreventUserExistenceErrors: `LEGACY` or `ENABLED`.
+    pub prevent_user_existence_errors: String,
+    /// EnableTokenRevocation.
+    pub enable_token_revocation: bool,
+    /// AuthSessionValidity in minutes (3–15).
+    pub auth_session_validity_minutes: u32,
+    /// Access-token validity in seconds.
+    pub access_token_validity_secs: u64,
+    /// ID-token validity in seconds.
+    pub id_token_validity_secs: u64,
+    /// Refresh-token validity in seconds.
+    pub refresh_token_validity_secs: u64,
+    /// Creation time, epoch milliseconds.
+    pub created_ms: i64,
+    /// Last modification, epoch milliseconds.
+    pub modified_ms: i64,
+    /// Every other member as given (token validity values and units, OAuth settings, …).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    /// The immutable internal username.
+    pub username: String,
+    /// Attributes in order, `sub` first; values are strings.
+    pub attributes: Vec<(String, String)>,
+    /// Account status.
+    pub status: UserStatus,
+    /// AdminDisableUser clears this.
+    pub enabled: bool,
+    /// Creation time, epoch milliseconds.
+    pub created_ms: i64,
+    /// Last modification, epoch milliseconds.
+    pub modified_ms: i64,
+    /// Current credential (salt and SRP verifier), sealed; None for users without a password.
+    pub credential: Option<String>,
+    /// Earlier credentials, newest first, for the password history.
+    #[serde(default)]
+    pub previous_credentials: Vec<String>,
+    /// When the temporary password expires (FORCE_CHANGE_PASSWORD), epoch milliseconds.
+    pub temporary_password_expires_ms: Option<i64>,
+}
+
+impl User {
+    /// The value of an attribute.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Sets (or with `None` removes) an attribute.
+    pub fn set_attribute(&mut self, name: &str, value: Option<&str>) {
+        match (self.attributes.iter().position(|(n, _)| n == name), value) {
+            (Some(i), Some(v)) => self.attributes[i].1 = v.to_owned(),
+            (Some(i), None) => {
+                self.attributes.remove(i);
+            }
+            (None, Some(v)) => self.attributes.push((name.to_owned(), v.to_owned())),
+            (None, None) => {}
+        }
+    }
+
+    /// The user's `sub`.
+    pub fn sub(&self) -> &str {
+        self.attribute("sub").unwrap_or_default()
+    }
+}

@@ -1,0 +1,645 @@
+//! The embedded engine: one SQLite file in WAL mode with `synchronous=FULL`,
+//! so that a commit is on disk before the call returns.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::{
+    ClientRow, Page, PoolRow, Store, StoreError, StoreResult, UserKey, UserRow, UserWrite,
+};
+
+/// Schema migrations, applied in order; the index + 1 is the schema version.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE pools (
+    pool_id   TEXT PRIMARY KEY,
+    document  TEXT NOT NULL,
+    version   INTEGER NOT NULL
+);
+CREATE TABLE clients (
+    client_id TEXT PRIMARY KEY,
+    pool_id   TEXT NOT NULL REFERENCES pools(pool_id) ON DELETE CASCADE,
+    document  TEXT NOT NULL,
+    version   INTEGER NOT NULL
+);
+CREATE INDEX clients_by_pool ON clients(pool_id, client_id);
+CREATE TABLE users (
+    pool_id      TEXT NOT NULL REFERENCES pools(pool_id) ON DELETE CASCADE,
+    username     TEXT NOT NULL,
+    username_key TEXT NOT NULL,
+    sub          TEXT NOT NULL,
+    email_key    TEXT,
+    phone_key    TEXT,
+    preferred_username_key TEXT,
+    document     TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    PRIMARY KEY (pool_id, username)
+);
+CREATE UNIQUE INDEX users_by_username_key ON users(pool_id, username_key);
+CREATE UNIQUE INDEX users_by_sub ON users(pool_id, sub);
+CREATE UNIQUE INDEX users_by_email ON users(pool_id, email_key) WHERE email_key IS NOT NULL;
+CREATE UNIQUE INDEX users_by_phone ON users(pool_id, phone_key) WHERE phone_key IS NOT NULL;
+CREATE UNIQUE INDEX users_by_preferred_username ON users(pool_id, preferred_username_key)
+    WHERE preferred_username_key IS NOT NULL;
+CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#];
+
+/// Read connections kept open beside the single writer.
+const READERS: usize = 4;
+
+/// SQLite engine. One writer connection (SQLite serialises writers anyway)
+/// and a few reader connections; WAL lets reads run beside the writer.
+#[derive(Clone)]
+pub struct SqliteStore {
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    path: Arc<std::path::PathBuf>,
+}
+
+fn engine(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(code, Some(msg)) = &e {
+        if code.code == rusqlite::ErrorCode::ConstraintViolation {
+            return StoreError::UniqueConflict(unique_key_of(msg));
+        }
+    }
+    StoreError::Engine(e.to_string())
+}
+
+/// Maps SQLite's constraint message ("UNIQUE constraint failed: users.email_key …") to a key name.
+fn unique_key_of(msg: &str) -> &'static str {
+    for (column, key) in [
+        ("users.username_key", "username"),
+        ("users.username", "username"),
+        ("users.sub", "sub"),
+        ("users.email_key", "email"),
+        ("users.phone_key", "phone_number"),
+        ("users.preferred_username_key", "preferred_username"),
+        ("pools.pool_id", "pool"),
+        ("clients.client_id", "client"),
+        ("settings.name", "setting"),
+    ] {
+        if msg.contains(column) {
+            return key;
+        }
+    }
+    "unknown"
+}
+
+fn open_connection(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path).map_err(engine)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+    )
+    .map_err(engine)?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `userpools.sqlite3` in `dir` and migrates it.
+    pub fn open(dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Engine(e.to_string()))?;
+        let path = dir.join("userpools.sqlite3");
+        let mut writer = open_connection(&path)?;
+        migrate(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| open_connection(&path))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Self {
+            writer: Arc::new(Mutex::new(writer)),
+            readers: Arc::new(Mutex::new(readers)),
+            path: Arc::new(path),
+        })
+    }
+
+    /// Runs `f` on the writer connection in a blocking thread.
+    async fn write<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> StoreResult<R> + Send + 'static,
+    ) -> StoreResult<R> {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Engine(e.to_string()))?
+    }
+
+    /// Runs `f` on a reader connection in a blocking thread.
+    async fn read<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+    ) -> StoreResult<R> {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let taken = readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            let conn = match taken {
+                Some(conn) => conn,
+                None => open_connection(&path)?,
+            };
+            let result = f(&conn);
+            let mut pool = readers.lock().unwrap_or_else(|p| p.into_inner());
+            if pool.len() < READERS {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Engine(e.to_string()))?
+    }
+}
+
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(engine)?;
+    let current: i64 = tx
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(engine)?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        tx.execute_batch(sql).map_err(engine)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))
+            .map_err(engine)?;
+    }
+    tx.commit().map_err(engine)
+}
+
+const USER_COLUMNS: &str = "pool_id, username, username_key, sub, email_key, phone_key, preferred_username_key, document, version";
+
+fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        pool_id: r.get(0)?,
+        username: r.get(1)?,
+        username_key: r.get(2)?,
+        sub: r.get(3)?,
+        email_key: r.get(4)?,
+        phone_key: r.get(5)?,
+        preferred_username_key: r.get(6)?,
+        document: r.get(7)?,
+        version: r.get(8)?,
+    })
+}
+
+fn client_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClientRow> {
+    Ok(ClientRow {
+        pool_id: r.get(0)?,
+        client_id: r.get(1)?,
+        document: r.get(2)?,
+        version: r.get(3)?,
+    })
+}
+
+fn pool_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PoolRow> {
+    Ok(PoolRow {
+        pool_id: r.get(0)?,
+        document: r.get(1)?,
+        version: r.get(2)?,
+    })
+}
+
+/// Turns `limit + 1` fetched rows into a page.
+fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(key)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+fn expect_one_changed(changed: usize) -> StoreResult<()> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::VersionConflict)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn insert_pool(&self, row: PoolRow) -> StoreResult<()> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO pools (pool_id, document, version) VALUES (?1, ?2, 1)",
+                params![row.pool_id, row.document],
+            )
+            .map_err(engine)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn update_pool(&self, row: PoolRow) -> StoreResult<()> {
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE pools SET document = ?2, version = version + 1 WHERE pool_id = ?1 AND version = ?3",
+                    params![row.pool_id, row.document, row.version],
+                )
+                .map_err(engine)?;
+            expect_one_changed(n)
+        })
+        .await
+    }
+
+    async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool> {
+        let pool_id = pool_id.to_owned();
+        self.write(move |c| {
+            let n = c
+                .execute("DELETE FROM pools WHERE pool_id = ?1", params![pool_id])
+                .map_err(engine)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<PoolRow>> {
+        let pool_id = pool_id.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT pool_id, document, version FROM pools WHERE pool_id = ?1",
+                params![pool_id],
+                pool_from_row,
+            )
+            .optional()
+            .map_err(engine)
+        })
+        .await
+    }
+
+    async fn list_pools(&self, after: Option<&str>, limit: usize) -> StoreResult<Page<PoolRow>> {
+        let after = after.unwrap_or("").to_owned();
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached("SELECT pool_id, document, version FROM pools WHERE pool_id > ?1 ORDER BY pool_id LIMIT ?2")
+                .map_err(engine)?;
+            let rows = stmt
+                .query_map(params![after, limit as i64 + 1], pool_from_row)
+                .map_err(engine)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(engine)?;
+            Ok(page(rows, limit, |r| r.pool_id.clone()))
+        })
+        .await
+    }
+
+    async fn insert_client(&self, row: ClientRow) -> StoreResult<()> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO clients (pool_id, client_id, document, version) VALUES (?1, ?2, ?3, 1)",
+                params![row.pool_id, row.client_id, row.document],
+            )
+            .map_err(engine)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn update_client(&self, row: ClientRow) -> StoreResult<()> {
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE clients SET document = ?3, version = version + 1 WHERE pool_id = ?1 AND client_id = ?2 AND version = ?4",
+                    params![row.pool_id, row.client_id, row.document, row.version],
+                )
+                .map_err(engine)?;
+            expect_one_changed(n)
+        })
+        .await
+    }
+
+    async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
+        let (pool_id, client_id) = (pool_id.to_owned(), client_id.to_owned());
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "DELETE FROM clients WHERE pool_id = ?1 AND client_id = ?2",
+                    params![pool_id, client_id],
+                )
+                .map_err(engine)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<ClientRow>> {
+        let (pool_id, client_id) = (pool_id.to_owned(), client_id.to_owned());
+        self.read(move |c| {
+            c.query_row(
+                "SELECT pool_id, client_id, document, version FROM clients WHERE pool_id = ?1 AND client_id = ?2",
+                params![pool_id, client_id],
+                client_from_row,
+            )
+            .optional()
+            .map_err(engine)
+        })
+        .await
+    }
+
+    async fn find_client(&self, client_id: &str) -> StoreResult<Option<ClientRow>> {
+        let client_id = client_id.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT pool_id, client_id, document, version FROM clients WHERE client_id = ?1",
+                params![client_id],
+                client_from_row,
+            )
+            .optional()
+            .map_err(engine)
+        })
+        .await
+    }
+
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<ClientRow>> {
+        let (pool_id, after) = (pool_id.to_owned(), after.unwrap_or("").to_owned());
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached("SELECT pool_id, client_id, document, version FROM clients WHERE pool_id = ?1 AND client_id > ?2 ORDER BY client_id LIMIT ?3")
+                .map_err(engine)?;
+            let rows = stmt
+                .query_map(params![pool_id, after, limit as i64 + 1], client_from_row)
+                .map_err(engine)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(engine)?;
+            Ok(page(rows, limit, |r| r.client_id.clone()))
+        })
+        .await
+    }
+
+    async fn find_user(&self, pool_id: &str, key: UserKey<'_>) -> StoreResult<Option<UserRow>> {
+        let (column, value) = match key {
+            UserKey::Username(v) => ("username_key", v),
+            UserKey::Sub(v) => ("sub", v),
+            UserKey::Email(v) => ("email_key", v),
+            UserKey::Phone(v) => ("phone_key", v),
+            UserKey::PreferredUsername(v) => ("preferred_username_key", v),
+        };
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE pool_id = ?1 AND {column} = ?2");
+        let (pool_id, value) = (pool_id.to_owned(), value.to_owned());
+        self.read(move |c| {
+            c.prepare_cached(&sql)
+                .map_err(engine)?
+                .query_row(params![pool_id, value], user_from_row)
+                .optional()
+                .map_err(engine)
+        })
+        .await
+    }
+
+    async fn write_users(&self, writes: Vec<UserWrite>) -> StoreResult<()> {
+        self.write(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(engine)?;
+            for write in &writes {
+                match write {
+                    UserWrite::Insert(u) => {
+                        tx.prepare_cached(&format!(
+                            "INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)"
+                        ))
+                        .map_err(engine)?
+                        .execute(params![
+                            u.pool_id,
+                            u.username,
+                            u.username_key,
+                            u.sub,
+                            u.email_key,
+                            u.phone_key,
+                            u.preferred_username_key,
+                            u.document
+                        ])
+                        .map_err(engine)?;
+                    }
+                    UserWrite::Update(u) => {
+                        let n = tx
+                            .prepare_cached(
+                                "UPDATE users SET username_key = ?3, sub = ?4, email_key = ?5, phone_key = ?6, \
+                                 preferred_username_key = ?7, document = ?8, version = version + 1 \
+                                 WHERE pool_id = ?1 AND username = ?2 AND version = ?9",
+                            )
+                            .map_err(engine)?
+                            .execute(params![
+                                u.pool_id,
+                                u.username,
+                                u.username_key,
+                                u.sub,
+                                u.email_key,
+                                u.phone_key,
+                                u.preferred_username_key,
+                                u.document,
+                                u.version
+                            ])
+                            .map_err(engine)?;
+                        expect_one_changed(n)?;
+                    }
+                    UserWrite::Delete {
+                        pool_id,
+                        username,
+                        version,
+                    } => {
+                        let n = tx
+                            .execute(
+                                "DELETE FROM users WHERE pool_id = ?1 AND username = ?2 AND version = ?3",
+                                params![pool_id, username, version],
+                            )
+                            .map_err(engine)?;
+                        expect_one_changed(n)?;
+                    }
+                }
+            }
+            tx.commit().map_err(engine)
+        })
+        .await
+    }
+
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<UserRow>> {
+        let (pool_id, after) = (pool_id.to_owned(), after.unwrap_or("").to_owned());
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(&format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE pool_id = ?1 AND username_key > ?2 ORDER BY username_key LIMIT ?3"
+                ))
+                .map_err(engine)?;
+            let rows = stmt
+                .query_map(params![pool_id, after, limit as i64 + 1], user_from_row)
+                .map_err(engine)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(engine)?;
+            Ok(page(rows, limit, |r| r.username_key.clone()))
+        })
+        .await
+    }
+
+    async fn get_setting(&self, name: &str) -> StoreResult<Option<String>> {
+        let name = name.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT value FROM settings WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(engine)
+        })
+        .await
+    }
+
+    async fn put_setting_if_absent(&self, name: &str, value: &str) -> StoreResult<String> {
+        let (name, value) = (name.to_owned(), value.to_owned());
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING",
+                params![name, value],
+            )
+            .map_err(engine)?;
+            c.query_row(
+                "SELECT value FROM settings WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .map_err(engine)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str, sub: &str, email: Option<&str>) -> UserRow {
+        UserRow {
+            pool_id: "us-east-1_test".into(),
+            username: name.into(),
+            username_key: name.to_lowercase(),
+            sub: sub.into(),
+            email_key: email.map(str::to_owned),
+            phone_key: None,
+            preferred_username_key: None,
+            document: "{}".into(),
+            version: 0,
+        }
+    }
+
+    async fn store_with_pool() -> (SqliteStore, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "userpools-storage-test-{}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        let store = SqliteStore::open(&dir).unwrap();
+        store
+            .insert_pool(PoolRow {
+                pool_id: "us-east-1_test".into(),
+                document: "{}".into(),
+                version: 0,
+            })
+            .await
+            .unwrap();
+        (store, dir)
+    }
+
+    fn rand_suffix() -> u64 {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        N.fetch_add(1, Ordering::Relaxed)
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn unique_keys_and_versions_are_enforced_atomically() {
+        let (store, dir) = store_with_pool().await;
+        store
+            .write_users(vec![UserWrite::Insert(user("Alice", "s1", Some("a@x")))])
+            .await
+            .unwrap();
+        // Same email: the whole batch fails, including the valid first insert.
+        let err = store
+            .write_users(vec![
+                UserWrite::Insert(user("Carol", "s3", None)),
+                UserWrite::Insert(user("Bob", "s2", Some("a@x"))),
+            ])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::UniqueConflict("email")),
+            "{err:?}"
+        );
+        assert!(store
+            .find_user("us-east-1_test", UserKey::Username("carol"))
+            .await
+            .unwrap()
+            .is_none());
+
+        let mut alice = store
+            .find_user("us-east-1_test", UserKey::Email("a@x"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(alice.version, 1);
+        alice.document = r#"{"n":1}"#.into();
+        store
+            .write_users(vec![UserWrite::Update(alice.clone())])
+            .await
+            .unwrap();
+        // A second update from the same stale read loses.
+        let err = store
+            .write_users(vec![UserWrite::Update(alice)])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::VersionConflict));
+        let stored = store
+            .find_user("us-east-1_test", UserKey::Sub("s1"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (stored.version, stored.document.as_str()),
+            (2, r#"{"n":1}"#)
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn pages_and_cascading_delete() {
+        let (store, dir) = store_with_pool().await;
+        let writes = (0..5)
+            .map(|i| UserWrite::Insert(user(&format!("u{i}"), &format!("s{i}"), None)))
+            .collect();
+        store.write_users(writes).await.unwrap();
+        let first = store.list_users("us-east-1_test", None, 2).await.unwrap();
+        assert_eq!(first.items.len(), 2);
+        assert_eq!(first.next.as_deref(), Some("u1"));
+        let last = store
+            .list_users("us-east-1_test", Some("u3"), 2)
+            .await
+            .unwrap();
+        assert_eq!(last.items.len(), 1);
+        assert!(last.next.is_none());
+        assert!(store.delete_pool("us-east-1_test").await.unwrap());
+        assert!(store
+            .find_user("us-east-1_test", UserKey::Sub("s0"))
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(store.put_setting_if_absent("k", "v1").await.unwrap(), "v1");
+        assert_eq!(store.put_setting_if_absent("k", "v2").await.unwrap(), "v1");
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
