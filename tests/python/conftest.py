@@ -16,7 +16,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpers import Server, new_credentials
+pytest.register_assert_rewrite("helpers")
+
+from helpers import Server, new_credentials  # noqa: E402
 
 # Keep the developer's own AWS configuration out of every client and CLI call.
 for _var in [v for v in os.environ if v.startswith("AWS_")]:

@@ -96,6 +96,17 @@ class FixedTimeSigV4Auth(SigV4Auth):
 _counter = itertools.count(1)
 
 
+def _die_with_parent():  # runs in the child before exec
+    """Linux: have the kernel SIGKILL the server if the test process dies (no orphans)."""
+    try:
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except Exception:
+        pass
+
+
 class Server:
     """One `userpools serve` process on a data dir.  Can be stopped, killed, restarted."""
 
@@ -165,7 +176,7 @@ class Server:
             with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
                 self.proc = subprocess.Popen(
                     cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=self.env(),
-                    start_new_session=True,
+                    start_new_session=True, preexec_fn=_die_with_parent,
                 )
             ok, last_error = self._wait_healthy()
             if ok:
@@ -375,7 +386,7 @@ def assert_raw_error(r: requests.Response, etype: str, message: str | None = Non
     got_type, got_message = error_of(r)
     assert got_type == etype, f"expected {etype}, got {got_type}: {got_message}"
     if message is not None:
-        assert got_message == message
+        assert got_message == message, f"{etype}: got message {got_message!r}"
     return got_message
 
 
@@ -390,7 +401,7 @@ def expect_error(fn, code: str, message: str | None = None, **kwargs) -> ClientE
     meta = ei.value.response["ResponseMetadata"]
     assert err["Code"] == code, f"expected {code}, got {err['Code']}: {err.get('Message')}"
     if message is not None:
-        assert err.get("Message") == message
+        assert err.get("Message") == message, f"{code}: got message {err.get('Message')!r}"
     assert meta["HTTPStatusCode"] == 400
     assert meta.get("RequestId"), "no x-amzn-RequestId on an error response"
     return ei.value

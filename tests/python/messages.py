@@ -126,8 +126,12 @@ ATTRIBUTE_NOT_IN_SCHEMA = "Attribute does not exist in the schema."  # TODO conf
 RESEND_NOT_FOUND = USER_NOT_FOUND
 
 
-def secret_hash_required(client_id: str) -> str:
+def secret_hash_mismatch(client_id: str) -> str:
     return f"Unable to verify secret hash for client {client_id}"
+
+
+def secret_hash_missing(client_id: str) -> str:
+    return f"Client {client_id} is configured for secret but secret was not received"
 
 
 # --------------------------------------------------------------------------- pools / clients

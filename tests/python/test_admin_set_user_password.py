@@ -434,7 +434,7 @@ def test_several_validation_errors(lax):
 
 
 def test_sensitive_values_never_echoed(lax):
-    secret_pw = " SecretValue1!"
+    secret_pw = "SecretValue1!" + "y" * 250
     err = expect_error(lax.admin_set_user_password, "InvalidParameterException",
                        UserPoolId="bad", Username="x" * 129, Password=secret_pw)
     msg = err.response["Error"]["Message"]

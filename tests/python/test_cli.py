@@ -14,7 +14,7 @@ import pytest
 import messages as M
 from helpers import strong_password, unique
 
-SERVICE_ERROR_RC = 254  # "the request was made and the service returned an error"
+SERVICE_ERROR_RC = 255  # AWS CLI v1: any error, service errors included (v2 would say 254)
 
 
 def aws_executable() -> str:

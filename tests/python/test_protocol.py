@@ -9,6 +9,7 @@ import requests
 
 import messages as M
 from helpers import (
+    REPO_ROOT,
     all_pools,
     assert_raw_error,
     create_pool,
@@ -203,9 +204,7 @@ WEIRD = [
                               "Password": "A" * 100000}),
     ("CreateUserPool", {"PoolName": "x", "Policies": {"PasswordPolicy": {"MinimumLength": 2**40}}}),
     ("CreateUserPool", {"PoolName": "x", "Policies": {"PasswordPolicy": {"MinimumLength": -1}}}),
-    ("CreateUserPool", {"PoolName": "x", "Policies": None}),
     ("CreateUserPool", {"PoolName": "x", "Schema": [None]}),
-    ("CreateUserPool", {"PoolName": "x", "Schema": [{}]}),
     ("ListUsers", {"UserPoolId": "us-east-1_abc", "Filter": "\"" * 300}),
     ("ListUsers", {"UserPoolId": "us-east-1_abc", "PaginationToken": "not-a-token"}),
     ("ListUserPools", {"MaxResults": 10, "NextToken": "garbage!!"}),
@@ -223,6 +222,23 @@ def test_never_500(raw, op, body):
     assert r.status_code == 400, f"{r.status_code}: {r.text[:300]}"
     etype, message = error_of(r)
     assert etype and etype != "InternalErrorException"
+
+
+ODD_BUT_MAYBE_VALID = [
+    ("CreateUserPool", {"PoolName": unique("odd"), "Policies": None}),
+    ("CreateUserPool", {"PoolName": unique("odd"), "Schema": [{}]}),
+    ("CreateUserPool", {"PoolName": unique("odd"), "Schema": []}),
+    ("ListUsers", {"UserPoolId": "us-east-1_abc", "AttributesToGet": []}),
+]
+
+
+@pytest.mark.parametrize("op, body", ODD_BUT_MAYBE_VALID,
+                         ids=[f"{o}-{i}" for i, (o, _) in enumerate(ODD_BUT_MAYBE_VALID)])
+def test_odd_inputs_are_answered_properly(raw, op, body):
+    r = raw.call(op, body)
+    if r.status_code != 200:
+        etype, _ = error_of(r)  # asserts a well-formed 400
+        assert etype != "InternalErrorException"
 
 
 def test_pagination_token_of_another_pool(raw, cognito):
@@ -268,3 +284,43 @@ def test_clock_endpoint_with_flag(clocked):
     after = clocked.cognito.create_user_pool(PoolName=unique("clk"))["UserPool"]
     delta = (after["CreationDate"] - before["CreationDate"]).total_seconds()
     assert 3 * 86400 <= delta < 3 * 86400 + 120, delta
+
+
+# --------------------------------------------------------------------------- every operation of the model
+
+
+def _model_operations():
+    path = REPO_ROOT / "model" / "cognito-idp-2016-04-18.json"
+    model = json.loads(path.read_text())
+    ops = []
+    for name, op in sorted(model["operations"].items()):
+        no_auth = op.get("authtype") == "none" or "smithy.api#noAuth" in op.get("auth", [])
+        ops.append((name, no_auth))
+    return ops
+
+
+MODEL_OPERATIONS = _model_operations()
+
+
+def test_model_has_141_operations():
+    assert len(MODEL_OPERATIONS) == 141
+    assert sum(1 for _, no_auth in MODEL_OPERATIONS if no_auth) == 34
+
+
+@pytest.mark.parametrize("op, no_auth", MODEL_OPERATIONS, ids=[o for o, _ in MODEL_OPERATIONS])
+def test_every_operation_answers_an_empty_input_cleanly(raw, op, no_auth):
+    r = raw.call(op, {}, sign=not no_auth)
+    if r.status_code == 200:
+        assert isinstance(r.json(), dict)
+        return
+    etype, message = error_of(r)
+    assert etype not in {"InternalErrorException", "UnknownOperationException",
+                         "MissingAuthenticationTokenException", "SerializationException"}, (
+        etype, message)
+    assert message
+
+
+@pytest.mark.parametrize("op", [o for o, no_auth in MODEL_OPERATIONS if not no_auth])
+def test_every_signed_operation_needs_a_signature(raw, op):
+    r = raw.call(op, {}, sign=False)
+    assert_raw_error(r, "MissingAuthenticationTokenException", M.MISSING_AUTH_TOKEN)

@@ -90,9 +90,9 @@ def test_sign_up_with_secret_client(cognito):
     pool = create_pool(cognito)
     client = create_client(cognito, pool, GenerateSecret=True)
     cid, sec = client["ClientId"], client["ClientSecret"]
-    expect_error(cognito.sign_up, "NotAuthorizedException", M.secret_hash_required(cid),
+    expect_error(cognito.sign_up, "NotAuthorizedException", M.secret_hash_missing(cid),
                  ClientId=cid, Username="noh", Password=strong_password())
-    expect_error(cognito.sign_up, "NotAuthorizedException", M.secret_hash_required(cid),
+    expect_error(cognito.sign_up, "NotAuthorizedException", M.secret_hash_mismatch(cid),
                  ClientId=cid, Username="noh", Password=strong_password(),
                  SecretHash=secret_hash("noh", cid, "wrong-secret"))
     cognito.sign_up(ClientId=cid, Username="noh", Password=strong_password(),

@@ -49,6 +49,9 @@ pub enum DomainError {
     /// CodeMismatchException.
     #[error("{0}")]
     CodeMismatch(String),
+    /// UnsupportedTokenTypeException.
+    #[error("{0}")]
+    UnsupportedTokenType(String),
     /// InternalErrorException: a bug or a storage failure; never the caller's fault.
     #[error("{0}")]
     Internal(String),
@@ -76,6 +79,7 @@ impl DomainError {
             Self::UnsupportedUserState(_) => "UnsupportedUserStateException",
             Self::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
             Self::CodeMismatch(_) => "CodeMismatchException",
+            Self::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
             Self::Internal(_) => "InternalErrorException",
         }
     }
@@ -98,6 +102,7 @@ impl DomainError {
             | Self::UnsupportedUserState(m)
             | Self::InvalidUserPoolConfiguration(m)
             | Self::CodeMismatch(m)
+            | Self::UnsupportedTokenType(m)
             | Self::Internal(m) => m,
         }
     }

@@ -5,6 +5,7 @@
 //! calls of [`service::Service`], and persistence goes through
 //! [`userpools_storage::Store`]. All time comes from an injected [`clock::Clock`].
 
+pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod model;

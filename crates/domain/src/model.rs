@@ -246,6 +246,32 @@ pub struct User {
     pub previous_credentials: Vec<String>,
     /// When the temporary password expires (FORCE_CHANGE_PASSWORD), epoch milliseconds.
     pub temporary_password_expires_ms: Option<i64>,
+    /// Consecutive failed sign-ins (reset by a success or after 15 quiet minutes).
+    #[serde(default)]
+    pub failed_sign_ins: u32,
+    /// Time of the last failed sign-in, epoch milliseconds.
+    #[serde(default)]
+    pub last_failed_sign_in_ms: i64,
+    /// Sign-ins are refused until then (`Password attempts exceeded`), epoch milliseconds.
+    #[serde(default)]
+    pub locked_until_ms: i64,
+    /// Live sign-in sessions (one per refresh token); revoking removes them.
+    #[serde(default)]
+    pub sessions: Vec<SignInSession>,
+    /// Times of recent ChangePassword calls (5 per hour), epoch milliseconds.
+    #[serde(default)]
+    pub password_changes_ms: Vec<i64>,
+}
+
+/// One sign-in: the tokens issued from it carry its `origin_jti`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignInSession {
+    /// `origin_jti` of the tokens.
+    pub origin_jti: String,
+    /// App client that signed in.
+    pub client_id: String,
+    /// When the refresh token expires, epoch milliseconds.
+    pub expires_ms: i64,
 }
 
 impl User {

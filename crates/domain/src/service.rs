@@ -75,18 +75,34 @@ pub struct ClientSettings {
 
 /// A user as loaded, with the row version it was read at.
 #[derive(Debug, Clone)]
-struct LoadedUser {
-    user: User,
-    version: i64,
+pub(crate) struct LoadedUser {
+    pub(crate) user: User,
+    pub(crate) version: i64,
 }
 
 /// The service: domain operations over a store, a clock and the master key.
 pub struct Service {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    master_key: Arc<MasterKey>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Real time, for what clients stamp with their own clock (SRP TIMESTAMP).
+    pub(crate) wall_clock: Arc<dyn Clock>,
+    pub(crate) master_key: Arc<MasterKey>,
     region: String,
     account_id: String,
+    pub(crate) issuer_base_url: String,
+    pub(crate) signing_keys:
+        std::sync::RwLock<std::collections::HashMap<String, Arc<crate::tokens::PoolSigningKeys>>>,
+}
+
+/// Deployment settings of the service.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Region of the pools (`us-east-1`).
+    pub region: String,
+    /// Account id owning the pools.
+    pub account_id: String,
+    /// Base of token issuers: `iss` = `<base>/<poolId>`.
+    pub issuer_base_url: String,
 }
 
 const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -221,15 +237,17 @@ impl Service {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         master_key: Arc<MasterKey>,
-        region: impl Into<String>,
-        account_id: impl Into<String>,
+        config: ServiceConfig,
     ) -> Self {
         Self {
             store,
             clock,
+            wall_clock: Arc::new(crate::clock::SystemClock),
             master_key,
-            region: region.into(),
-            account_id: account_id.into(),
+            region: config.region,
+            account_id: config.account_id,
+            issuer_base_url: config.issuer_base_url.trim_end_matches('/').to_owned(),
+            signing_keys: Default::default(),
         }
     }
 
@@ -324,7 +342,7 @@ impl Service {
         Err(DomainError::Internal("could not allocate a pool id".into()))
     }
 
-    async fn load_pool(&self, pool_id: &str) -> DomainResult<(UserPool, i64)> {
+    pub(crate) async fn load_pool(&self, pool_id: &str) -> DomainResult<(UserPool, i64)> {
         let row = self
             .store
             .get_pool(pool_id)
@@ -643,7 +661,12 @@ impl Service {
     // ----- users: lookup and persistence ------------------------------------------
 
     /// The lookup keys a user occupies in its pool.
-    fn user_row(&self, pool: &UserPool, user: &User, version: i64) -> DomainResult<UserRow> {
+    pub(crate) fn user_row(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        version: i64,
+    ) -> DomainResult<UserRow> {
         let verified = |attr: &str| user.attribute(attr) == Some("true");
         let email_key = user.attribute("email").and_then(|email| {
             let active = pool.has_username_attribute("email")
@@ -673,7 +696,11 @@ impl Service {
     }
 
     /// Finds a user by username, alias, email/phone sign-in name or `sub`.
-    async fn find_user(&self, pool: &UserPool, name: &str) -> DomainResult<Option<LoadedUser>> {
+    pub(crate) async fn find_user(
+        &self,
+        pool: &UserPool,
+        name: &str,
+    ) -> DomainResult<Option<LoadedUser>> {
         let normalised = pool.normalise(name);
         let mut keys = vec![UserKey::Username(&normalised)];
         if pool.has_alias("email") || pool.has_username_attribute("email") {
@@ -700,7 +727,11 @@ impl Service {
         Ok(None)
     }
 
-    async fn require_user(&self, pool: &UserPool, name: &str) -> DomainResult<LoadedUser> {
+    pub(crate) async fn require_user(
+        &self,
+        pool: &UserPool,
+        name: &str,
+    ) -> DomainResult<LoadedUser> {
         self.find_user(pool, name)
             .await?
             .ok_or_else(DomainError::user_not_found)
@@ -708,7 +739,7 @@ impl Service {
 
     /// Runs `change` on the current user and stores the result, retrying on
     /// concurrent changes. `change` sees a fresh copy on every attempt.
-    async fn modify_user<R>(
+    pub(crate) async fn modify_user<R>(
         &self,
         pool: &UserPool,
         name: &str,
@@ -734,7 +765,7 @@ impl Service {
     // ----- users: attributes ------------------------------------------------------
 
     /// Checks attribute names and values against the pool's schema.
-    fn check_attributes(
+    pub(crate) fn check_attributes(
         pool: &UserPool,
         attributes: &[(String, String)],
         creating: bool,
@@ -783,7 +814,7 @@ impl Service {
         Ok(())
     }
 
-    fn check_required(pool: &UserPool, user: &User) -> DomainResult<()> {
+    pub(crate) fn check_required(pool: &UserPool, user: &User) -> DomainResult<()> {
         for attribute in pool.full_schema() {
             if attribute.required
                 && attribute.name != "sub"
@@ -820,6 +851,11 @@ impl Service {
             credential: None,
             previous_credentials: Vec::new(),
             temporary_password_expires_ms: None,
+            failed_sign_ins: 0,
+            last_failed_sign_in_ms: 0,
+            locked_until_ms: 0,
+            sessions: Vec::new(),
+            password_changes_ms: Vec::new(),
         };
         for (name, value) in attributes {
             if !value.is_empty() {
@@ -902,7 +938,7 @@ impl Service {
     }
 
     /// Seals a new credential (salt and SRP verifier) for `user`.
-    fn seal_credential(&self, pool_id: &str, username: &str, password: &str) -> String {
+    pub(crate) fn seal_credential(&self, pool_id: &str, username: &str, password: &str) -> String {
         let salt = srp::Salt::random();
         let verifier = srp::compute_verifier(pool_id, username, password, &salt);
         let mut plain = salt.to_min_hex().into_bytes();
@@ -913,7 +949,7 @@ impl Service {
     }
 
     /// Opens a sealed credential into its salt and verifier.
-    fn open_credential(
+    pub(crate) fn open_credential(
         &self,
         pool_id: &str,
         username: &str,
@@ -948,7 +984,7 @@ impl Service {
     /// Replaces the user's password after the policy and history checks; the
     /// status becomes CONFIRMED (permanent) or FORCE_CHANGE_PASSWORD with a
     /// fresh temporary-password expiry.
-    fn apply_password(
+    pub(crate) fn apply_password(
         &self,
         pool: &UserPool,
         user: &mut User,
@@ -999,7 +1035,7 @@ impl Service {
     }
 
     /// Policy and edge checks shared by every way of setting a password.
-    fn check_new_password(
+    pub(crate) fn check_new_password(
         pool: &UserPool,
         password: &str,
         member: &str,
@@ -1366,11 +1402,11 @@ fn alias_conflict(key: &str) -> DomainError {
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> DomainResult<String> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> DomainResult<String> {
     serde_json::to_string(value).map_err(|e| DomainError::Internal(format!("encode: {e}")))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> DomainResult<T> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> DomainResult<T> {
     serde_json::from_str(text).map_err(|e| DomainError::Internal(format!("decode: {e}")))
 }
 

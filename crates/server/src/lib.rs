@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -39,7 +39,12 @@ pub struct AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     let mut router = Router::new()
         .route("/", post(handle_api))
-        .route("/health", get(|| async { "ok" }));
+        .route("/health", get(|| async { "ok" }))
+        .route("/{pool_id}/.well-known/jwks.json", get(jwks))
+        .route(
+            "/{pool_id}/.well-known/openid-configuration",
+            get(openid_configuration),
+        );
     if state.test_clock.is_some() {
         router = router.route("/_userpools/clock", post(advance_clock));
     }
@@ -169,4 +174,34 @@ pub async fn serve(
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+async fn jwks(State(state): State<Arc<AppState>>, Path(pool_id): Path<String>) -> Response {
+    match state.service.jwks(&pool_id).await {
+        Ok(document) => axum::Json(document).into_response(),
+        Err(error) => error_response(&domain_to_wire(error), &request_id()),
+    }
+}
+
+async fn openid_configuration(
+    State(state): State<Arc<AppState>>,
+    Path(pool_id): Path<String>,
+) -> Response {
+    if let Err(error) = state.service.describe_pool(&pool_id).await {
+        return error_response(&domain_to_wire(error), &request_id());
+    }
+    let issuer = state.service.issuer(&pool_id);
+    axum::Json(serde_json::json!({
+        "authorization_endpoint": format!("{issuer}/oauth2/authorize"),
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "issuer": issuer,
+        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+        "response_types_supported": ["code", "token"],
+        "scopes_supported": ["openid", "email", "phone", "profile"],
+        "subject_types_supported": ["public"],
+        "token_endpoint": format!("{issuer}/oauth2/token"),
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "userinfo_endpoint": format!("{issuer}/oauth2/userInfo"),
+    }))
+    .into_response()
 }

@@ -2,18 +2,20 @@
 //! calls the domain, and encodes the output shape. Operations of the model
 //! that are not implemented yet answer a clear 400.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use userpools_domain::auth::{AuthOutcome, Caller};
 use userpools_domain::model::{AppClient, SchemaAttribute, User, UserPool};
 use userpools_domain::policy::PasswordPolicy;
 use userpools_domain::service::{ClientSettings, PoolSettings, Service};
 use userpools_domain::{DomainError, DomainResult};
 use userpools_wire::model::OperationSpec;
 use userpools_wire::types::*;
-use userpools_wire::{codec, WireError};
+use userpools_wire::{codec, Sensitive, WireError};
 
 use crate::errors::domain_to_wire;
 
@@ -73,6 +75,17 @@ pub async fn call(
         "AdminDisableUser" => admin_disable_user,
         "AdminEnableUser" => admin_enable_user,
         "AdminSetUserPassword" => admin_set_user_password,
+        "InitiateAuth" => initiate_auth,
+        "AdminInitiateAuth" => admin_initiate_auth,
+        "RespondToAuthChallenge" => respond_to_auth_challenge,
+        "AdminRespondToAuthChallenge" => admin_respond_to_auth_challenge,
+        "GetUser" => get_user,
+        "ChangePassword" => change_password,
+        "UpdateUserAttributes" => update_user_attributes,
+        "DeleteUser" => delete_user,
+        "GlobalSignOut" => global_sign_out,
+        "AdminUserGlobalSignOut" => admin_user_global_sign_out,
+        "RevokeToken" => revoke_token,
     }
 }
 
@@ -739,4 +752,164 @@ async fn admin_set_user_password(
         )
         .await?;
     Ok(AdminSetUserPasswordResponse::default())
+}
+
+// ----- sign-in -------------------------------------------------------------------
+
+fn outcome_json(outcome: AuthOutcome) -> Value {
+    match outcome {
+        AuthOutcome::Challenge {
+            name,
+            session,
+            parameters,
+        } => json!({
+            "ChallengeName": name,
+            "Session": session,
+            "ChallengeParameters": parameters,
+        }),
+        AuthOutcome::Tokens(tokens) => json!({
+            "ChallengeParameters": {},
+            "AuthenticationResult": {
+                "AccessToken": tokens.access_token,
+                "ExpiresIn": tokens.expires_in,
+                "TokenType": "Bearer",
+                "RefreshToken": tokens.refresh_token,
+                "IdToken": tokens.id_token,
+            }
+        }),
+    }
+}
+
+fn parameters(map: Option<Sensitive<BTreeMap<String, String>>>) -> BTreeMap<String, String> {
+    map.map(Sensitive::into_inner).unwrap_or_default()
+}
+
+async fn initiate_auth(
+    service: &Service,
+    input: InitiateAuthRequest,
+) -> DomainResult<InitiateAuthResponse> {
+    let outcome = service
+        .initiate_auth(
+            Caller::Client,
+            input.client_id.expose(),
+            input.auth_flow.as_str(),
+            &parameters(input.auth_parameters),
+        )
+        .await?;
+    typed(outcome_json(outcome))
+}
+
+async fn admin_initiate_auth(
+    service: &Service,
+    input: AdminInitiateAuthRequest,
+) -> DomainResult<AdminInitiateAuthResponse> {
+    let outcome = service
+        .initiate_auth(
+            Caller::Admin(&input.user_pool_id),
+            input.client_id.expose(),
+            input.auth_flow.as_str(),
+            &parameters(input.auth_parameters),
+        )
+        .await?;
+    typed(outcome_json(outcome))
+}
+
+async fn respond_to_auth_challenge(
+    service: &Service,
+    input: RespondToAuthChallengeRequest,
+) -> DomainResult<RespondToAuthChallengeResponse> {
+    let outcome = service
+        .respond_to_auth_challenge(
+            Caller::Client,
+            input.client_id.expose(),
+            input.challenge_name.as_str(),
+            input.session.as_ref().map(|s| s.expose().as_str()),
+            &parameters(input.challenge_responses),
+        )
+        .await?;
+    typed(outcome_json(outcome))
+}
+
+async fn admin_respond_to_auth_challenge(
+    service: &Service,
+    input: AdminRespondToAuthChallengeRequest,
+) -> DomainResult<AdminRespondToAuthChallengeResponse> {
+    let outcome = service
+        .respond_to_auth_challenge(
+            Caller::Admin(&input.user_pool_id),
+            input.client_id.expose(),
+            input.challenge_name.as_str(),
+            input.session.as_ref().map(|s| s.expose().as_str()),
+            &parameters(input.challenge_responses),
+        )
+        .await?;
+    typed(outcome_json(outcome))
+}
+
+// ----- access-token operations ------------------------------------------------------
+
+async fn get_user(service: &Service, input: GetUserRequest) -> DomainResult<GetUserResponse> {
+    let user = service.get_user(input.access_token.expose()).await?;
+    typed(json!({
+        "Username": user.username,
+        "UserAttributes": attribute_list(&user, None),
+    }))
+}
+
+async fn change_password(service: &Service, input: ChangePasswordRequest) -> DomainResult<Value> {
+    service
+        .change_password(
+            input.access_token.expose(),
+            input
+                .previous_password
+                .as_ref()
+                .map(|p| p.expose().as_str()),
+            input.proposed_password.expose(),
+        )
+        .await?;
+    Ok(json!({}))
+}
+
+async fn update_user_attributes(
+    service: &Service,
+    input: UpdateUserAttributesRequest,
+) -> DomainResult<UpdateUserAttributesResponse> {
+    service
+        .update_user_attributes(
+            input.access_token.expose(),
+            &attribute_pairs(Some(input.user_attributes)),
+        )
+        .await?;
+    typed(json!({ "CodeDeliveryDetailsList": [] }))
+}
+
+async fn delete_user(service: &Service, input: DeleteUserRequest) -> DomainResult<Value> {
+    service.delete_user(input.access_token.expose()).await?;
+    Ok(json!({}))
+}
+
+async fn global_sign_out(service: &Service, input: GlobalSignOutRequest) -> DomainResult<Value> {
+    service.global_sign_out(input.access_token.expose()).await?;
+    Ok(json!({}))
+}
+
+async fn admin_user_global_sign_out(
+    service: &Service,
+    input: AdminUserGlobalSignOutRequest,
+) -> DomainResult<Value> {
+    service
+        .admin_user_global_sign_out(&input.user_pool_id, input.username.expose())
+        .await?;
+    Ok(json!({}))
+}
+
+async fn revoke_token(service: &Service, input: RevokeTokenRequest) -> DomainResult<Value> {
+    service
+        .revoke_token(
+            input.token.expose(),
+            input.client_id.expose(),
+            input.client_secret.as_ref().map(|s| s.expose().as_str()),
+        )
+        .await?;
+    Ok(json!({}))
 }

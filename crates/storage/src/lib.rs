@@ -171,4 +171,8 @@ pub trait Store: Send + Sync + 'static {
     async fn get_setting(&self, name: &str) -> StoreResult<Option<String>>;
     /// Stores a setting unless one exists; returns the value that is stored.
     async fn put_setting_if_absent(&self, name: &str, value: &str) -> StoreResult<String>;
+
+    /// Records a one-time marker (a used session, a consumed challenge) that
+    /// may be forgotten after `expires_ms`; true if it was not recorded yet.
+    async fn put_marker(&self, name: &str, expires_ms: i64) -> StoreResult<bool>;
 }

@@ -12,7 +12,8 @@ use crate::{
 };
 
 /// Schema migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE pools (
     pool_id   TEXT PRIMARY KEY,
     document  TEXT NOT NULL,
@@ -47,7 +48,15 @@ CREATE TABLE settings (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+CREATE TABLE markers (
+    name       TEXT PRIMARY KEY,
+    expires_ms INTEGER NOT NULL
+);
+CREATE INDEX markers_by_expiry ON markers(expires_ms);
+"#,
+];
 
 /// Read connections kept open beside the single writer.
 const READERS: usize = 4;
@@ -501,6 +510,26 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn put_marker(&self, name: &str, expires_ms: i64) -> StoreResult<bool> {
+        let name = name.to_owned();
+        self.write(move |c| {
+            // Expired markers are swept on the way; their names are unique ids.
+            c.execute(
+                "DELETE FROM markers WHERE expires_ms < ?1 AND rowid IN (SELECT rowid FROM markers WHERE expires_ms < ?1 LIMIT 100)",
+                params![expires_ms - 86_400_000],
+            )
+            .map_err(engine)?;
+            let n = c
+                .execute(
+                    "INSERT INTO markers (name, expires_ms) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING",
+                    params![name, expires_ms],
+                )
+                .map_err(engine)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
     async fn put_setting_if_absent(&self, name: &str, value: &str) -> StoreResult<String> {
         let (name, value) = (name.to_owned(), value.to_owned());
         self.write(move |c| {
@@ -522,6 +551,15 @@ impl Store for SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test(flavor = "multi_thread")]
+    async fn markers_are_recorded_once() {
+        let (store, dir) = store_with_pool().await;
+        assert!(store.put_marker("session:1", 10).await.unwrap());
+        assert!(!store.put_marker("session:1", 10).await.unwrap());
+        assert!(store.put_marker("session:2", 10).await.unwrap());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
     use super::*;
 
     fn user(name: &str, sub: &str, email: Option<&str>) -> UserRow {

@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use userpools_domain::clock::{Clock, SystemClock, TestClock};
 use userpools_domain::seal::MasterKey;
-use userpools_domain::service::Service;
+use userpools_domain::service::{Service, ServiceConfig};
 use userpools_server::{AccessKey, AppState, KeyRing};
 use userpools_storage::{SqliteStore, Store};
 
@@ -168,17 +168,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Some(clock) => clock.clone(),
         None => Arc::new(SystemClock),
     };
-    let _issuer_base_url = args
+    let issuer_base_url = args
         .issuer_base_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", args.listen));
-    let service = Arc::new(Service::new(
-        store,
-        clock,
-        master,
-        args.region.clone(),
+    let config = ServiceConfig {
+        region: args.region.clone(),
         account_id,
-    ));
+        issuer_base_url,
+    };
+    let service = Arc::new(Service::new(store, clock, master, config));
     let state = Arc::new(AppState {
         service,
         keys,

@@ -475,3 +475,17 @@ fn validate_input_directly() {
         }
     }
 }
+
+#[test]
+fn map_of_structures_paths() {
+    let body = json!({
+        "PoolName": "pool",
+        "AcrConfiguration": {"Level1": {"AcrValue": "urn:x"}, "Level9": {}}
+    });
+    assert_eq!(
+        invalid("CreateUserPool", body),
+        "2 validation errors detected: \
+         Value '{Level1={AcrValue=urn:x}, Level9={}}' at 'acrConfiguration' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: Level[1-4]]; \
+         Value null at 'acrConfiguration.Level9.member.acrValue' failed to satisfy constraint: Member must not be null"
+    );
+}
