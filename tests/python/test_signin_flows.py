@@ -529,6 +529,51 @@ def test_srp_new_password_required_via_email_username(cognito):
     assert_tokens(app.sign_in("fox@example.com", new, "USER_SRP_AUTH"))
 
 
+def test_new_password_answer_with_the_email_as_username(cognito):
+    """A boto3 caller may answer with what the user typed (the email), not the sub."""
+    app = make_app(cognito, UsernameAttributes=["email"])
+    temp = strong_password()
+    cognito.admin_create_user(UserPoolId=app.pool, Username="gus@example.com",
+                              TemporaryPassword=temp, MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": "gus@example.com"}])
+    session = app.sign_in("gus@example.com", temp, "USER_PASSWORD_AUTH")["Session"]
+    assert_tokens(app.new_password("gus@example.com", session, strong_password()))
+
+
+def test_sign_in_with_a_verified_email_alias(cognito):
+    """AliasAttributes=email: a verified email signs in like the username; USER_ID_FOR_SRP
+    is the username (§4.7)."""
+    app = make_app(cognito, AliasAttributes=["email"])
+    perm = strong_password()
+    user = app.user("hal", permanent=perm, attrs={"email": "hal@example.com",
+                                                 "email_verified": "true"})
+    for flow in PASSWORD_FLOWS:
+        tokens = assert_tokens(app.sign_in("hal@example.com", perm, flow))
+        assert jwt_parts(tokens["AccessToken"])[1]["username"] == user
+    _, r1 = app.srp_start("hal@example.com")
+    assert r1["ChallengeParameters"]["USER_ID_FOR_SRP"] == user
+
+
+def test_unverified_email_is_no_alias(cognito):
+    app = make_app(cognito, AliasAttributes=["email"])
+    perm = strong_password()
+    app.user("ian", permanent=perm, attrs={"email": "ian@example.com", "email_verified": "false"})
+    expect_error(app.sign_in, "UserNotFoundException", M.USER_NOT_FOUND,
+                 username="ian@example.com", password=perm, flow="USER_PASSWORD_AUTH")
+    assert_tokens(app.sign_in("ian", perm, "USER_PASSWORD_AUTH"))
+
+
+def test_case_insensitive_pool(cognito):
+    app = make_app(cognito, UsernameConfiguration={"CaseSensitive": False})
+    perm = strong_password()
+    user = app.user("MixedCase", permanent=perm)
+    for typed in ("mixedcase", "MIXEDCASE"):
+        for flow in ("USER_PASSWORD_AUTH", "USER_SRP_AUTH"):
+            tokens = assert_tokens(app.sign_in(typed, perm, flow))
+            stored = jwt_parts(tokens["AccessToken"])[1]["username"]
+            assert stored.lower() == user.lower()
+
+
 # --------------------------------------------------------------------------- temporary password expiry
 
 
@@ -565,6 +610,23 @@ def test_admin_set_user_password_temporary_restarts_expiry(clocked):
     temp3 = strong_password()
     set_password(c, app.pool, user, temp3, permanent=False)
     session = app.sign_in(user, temp3, "USER_PASSWORD_AUTH")["Session"]
+    assert_tokens(app.new_password(user, session, strong_password()))
+
+
+def test_admin_create_user_resend_restarts_expiry(clocked):
+    """Recovery from an expired invitation: AdminCreateUser MessageAction=RESEND (§4.3)."""
+    c, clock = clocked.cognito, clocked.clock
+    app = make_app(c, temp_days=1)
+    temp = strong_password()
+    user = app.user(temp=temp)
+    clock.advance(2 * 86400)
+    expect_error(app.sign_in, "NotAuthorizedException", M.TEMP_PASSWORD_EXPIRED,
+                 username=user, password=temp, flow="USER_PASSWORD_AUTH")
+    temp2 = strong_password()
+    c.admin_create_user(UserPoolId=app.pool, Username=user, MessageAction="RESEND",
+                        TemporaryPassword=temp2)
+    clock.advance(86400 - 600)
+    session = assert_new_password_required(app.sign_in(user, temp2, "USER_SRP_AUTH"), user, {})
     assert_tokens(app.new_password(user, session, strong_password()))
 
 

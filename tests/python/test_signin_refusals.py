@@ -445,7 +445,8 @@ def test_disabled_between_challenge_and_answer(cognito):
     user = app.user(temp=temp)
     session = app.sign_in(user, temp, "USER_PASSWORD_AUTH")["Session"]
     cognito.admin_disable_user(UserPoolId=app.pool, Username=user)
-    expect_error(app.new_password, "NotAuthorizedException", None,
+    # a disabled user gets no tokens, whatever the step (§4.1)
+    expect_error(app.new_password, "NotAuthorizedException", DISABLED,
                  username=user, session=session, new=strong_password())
     assert status(cognito, app.pool, user) == "FORCE_CHANGE_PASSWORD"
 
@@ -474,10 +475,9 @@ def test_lockout_after_five_failures(clocked):
     user = app.user(permanent=perm)
     for _ in range(5):
         fail(app, user)
-    # locked: even the right password is refused, in every flow
-    for flow in PASSWORD_FLOWS:
-        expect_error(app.sign_in, "NotAuthorizedException", LOCKED,
-                     username=user, password=perm, flow=flow)
+    # locked (for 1 s): even the right password is refused
+    expect_error(app.sign_in, "NotAuthorizedException", LOCKED,
+                 username=user, password=perm, flow="USER_PASSWORD_AUTH")
     clocked.clock.advance(2)
     assert_tokens(app.sign_in(user, perm, "USER_PASSWORD_AUTH"))
     # a success resets the count: 4 more failures do not lock
@@ -514,9 +514,11 @@ def test_lockout_grows_to_minutes(clocked):
         fail(app, user)
         lock = 2 ** (n - 5) if n >= 5 else 0
     assert lock == 32
-    clocked.clock.advance(lock - 5)
-    expect_error(app.sign_in, "NotAuthorizedException", LOCKED,
-                 username=user, password=perm, flow="USER_PASSWORD_AUTH")
+    clocked.clock.advance(lock - 8)
+    # locked: the right password is refused in every flow (SRP: at round 2)
+    for flow in PASSWORD_FLOWS:
+        expect_error(app.sign_in, "NotAuthorizedException", LOCKED,
+                     username=user, password=perm, flow=flow)
     clocked.clock.advance(10)
     assert_tokens(app.sign_in(user, perm, "USER_PASSWORD_AUTH"))
 

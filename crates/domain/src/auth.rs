@@ -102,6 +102,17 @@ struct ChallengeSession {
     client_id: String,
     username: String,
     expires_ms: i64,
+    /// Digest of the credential the challenge was issued for: a session dies
+    /// when the password changes (answered, or reset by an administrator).
+    credential: String,
+}
+
+/// A short digest identifying a sealed credential (not secret by itself).
+fn credential_digest(user: &User) -> String {
+    let sealed = user.credential.as_deref().unwrap_or_default();
+    hex::encode(
+        &aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, sealed.as_bytes()).as_ref()[..16],
+    )
 }
 
 const SRP_BLOCK_CONTEXT: &[u8] = b"srp-secret-block";
@@ -304,6 +315,7 @@ impl Service {
             username: user.username.clone(),
             expires_ms: self.clock.now_millis()
                 + i64::from(client.auth_session_validity_minutes) * 60_000,
+            credential: credential_digest(user),
         };
         let sealed = self.master_key.seal(
             SESSION_CONTEXT,
@@ -729,6 +741,7 @@ impl Service {
         {
             return Err(not_authorized(SESSION_EXPIRED));
         }
+        Self::check_can_sign_in(client, &loaded.user)?;
         let attributes: Vec<(String, String)> = responses
             .iter()
             .filter_map(|(k, v)| {
@@ -755,7 +768,9 @@ impl Service {
         let credential = self.seal_credential(&pool.id, &loaded.user.username, new_password);
         let (user, ()) = self
             .modify_user(pool, &loaded.user.username, |user| {
-                if user.status != UserStatus::ForceChangePassword {
+                if user.status != UserStatus::ForceChangePassword
+                    || credential_digest(user) != session.credential
+                {
                     return Err(not_authorized(SESSION_EXPIRED));
                 }
                 for (name, value) in &attributes {

@@ -223,10 +223,17 @@ impl UserFilter {
             "status" => Some(if user.enabled { "Enabled" } else { "Disabled" }),
             other => user.attribute(other),
         };
-        match actual {
-            Some(actual) if self.prefix => actual.starts_with(&self.value),
-            Some(actual) => actual == self.value,
-            None => false,
+        // Status values match whatever their case (`confirmed`, `enabled`).
+        let fold = matches!(self.attribute.as_str(), "cognito:user_status" | "status");
+        let (actual, wanted) = match actual {
+            Some(actual) if fold => (actual.to_lowercase(), self.value.to_lowercase()),
+            Some(actual) => (actual.to_owned(), self.value.clone()),
+            None => return false,
+        };
+        if self.prefix {
+            actual.starts_with(&wanted)
+        } else {
+            actual == wanted
         }
     }
 }

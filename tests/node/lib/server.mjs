@@ -6,10 +6,15 @@
 //   USERPOOLS_ACCESS_KEY_ID       root credentials the server was started with
 //   USERPOOLS_SECRET_ACCESS_KEY
 //   USERPOOLS_REGION              default us-east-1
+//   USERPOOLS_COGNITO_ISSUER_URL  a second server started with
+//                                 --issuer-base-url https://cognito-idp.<region>.amazonaws.com
 
 import { createHash, createHmac, randomBytes } from "node:crypto";
 
 export const URL_ = process.env.USERPOOLS_URL;
+// A second server whose --issuer-base-url is Cognito's own (so that CognitoJwtVerifier,
+// which insists on the real issuer, can be used too); optional.
+export const COGNITO_ISSUER_URL = process.env.USERPOOLS_COGNITO_ISSUER_URL;
 export const REGION = process.env.USERPOOLS_REGION || "us-east-1";
 const AKID = process.env.USERPOOLS_ACCESS_KEY_ID;
 const SECRET = process.env.USERPOOLS_SECRET_ACCESS_KEY;
@@ -36,9 +41,9 @@ export class ServiceError extends Error {
 }
 
 /** Calls one operation, SigV4-signed with the root credentials (or unsigned). */
-export async function call(operation, body = {}, { sign = true } = {}) {
+export async function call(operation, body = {}, { sign = true, base = URL_ } = {}) {
   const payload = JSON.stringify(body);
-  const url = new URL(URL_ + "/");
+  const url = new URL(base + "/");
   const headers = {
     "content-type": "application/x-amz-json-1.1",
     "x-amz-target": `${TARGET}.${operation}`,
@@ -95,7 +100,13 @@ export const ALL_FLOWS = [
 ];
 
 /** A pool with the strong policy and one app client: { poolId, clientId, clientSecret }. */
-export async function createApp({ flows = ALL_FLOWS, secret = false, clientExtra = {} } = {}) {
+export async function createApp({
+  flows = ALL_FLOWS,
+  secret = false,
+  clientExtra = {},
+  base = URL_,
+} = {}) {
+  const opts = { base };
   const pool = await call("CreateUserPool", {
     PoolName: unique("node-pool"),
     Policies: {
@@ -107,7 +118,7 @@ export async function createApp({ flows = ALL_FLOWS, secret = false, clientExtra
         RequireSymbols: true,
       },
     },
-  });
+  }, opts);
   const poolId = pool.UserPool.Id;
   const client = await call("CreateUserPoolClient", {
     UserPoolId: poolId,
@@ -115,45 +126,52 @@ export async function createApp({ flows = ALL_FLOWS, secret = false, clientExtra
     ExplicitAuthFlows: flows,
     GenerateSecret: secret,
     ...clientExtra,
-  });
+  }, opts);
   return {
     poolId,
     clientId: client.UserPoolClient.ClientId,
     clientSecret: client.UserPoolClient.ClientSecret,
+    base,
   };
 }
 
 /** AdminCreateUser (no message), then AdminSetUserPassword(Permanent=false) with `temp`. */
-export async function createUserWithTemporaryPassword(poolId, username, temp, attributes = {}) {
+export async function createUserWithTemporaryPassword(
+  poolId,
+  username,
+  temp,
+  attributes = {},
+  base = URL_,
+) {
   await call("AdminCreateUser", {
     UserPoolId: poolId,
     Username: username,
     MessageAction: "SUPPRESS",
     UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
-  });
+  }, { base });
   await call("AdminSetUserPassword", {
     UserPoolId: poolId,
     Username: username,
     Password: temp,
     Permanent: false,
-  });
+  }, { base });
 }
 
-export async function setPermanentPassword(poolId, username, password) {
+export async function setPermanentPassword(poolId, username, password, base = URL_) {
   await call("AdminSetUserPassword", {
     UserPoolId: poolId,
     Username: username,
     Password: password,
     Permanent: true,
-  });
+  }, { base });
 }
 
 export async function userStatus(poolId, username) {
   return (await call("AdminGetUser", { UserPoolId: poolId, Username: username })).UserStatus;
 }
 
-export async function jwksOf(poolId) {
-  const r = await fetch(`${URL_}/${poolId}/.well-known/jwks.json`);
+export async function jwksOf(poolId, base = URL_) {
+  const r = await fetch(`${base}/${poolId}/.well-known/jwks.json`);
   if (r.status !== 200) throw new Error(`JWKS: HTTP ${r.status}`);
   return r.json();
 }
