@@ -275,6 +275,26 @@ pub struct SignInSession {
 }
 
 impl User {
+    /// A new user with only its `sub` attribute, no password and no history.
+    pub fn new(username: String, sub: String, status: UserStatus, now_ms: i64) -> Self {
+        Self {
+            username,
+            attributes: vec![("sub".into(), sub)],
+            status,
+            enabled: true,
+            created_ms: now_ms,
+            modified_ms: now_ms,
+            credential: None,
+            previous_credentials: Vec::new(),
+            temporary_password_expires_ms: None,
+            failed_sign_ins: 0,
+            last_failed_sign_in_ms: 0,
+            locked_until_ms: 0,
+            sessions: Vec::new(),
+            password_changes_ms: Vec::new(),
+        }
+    }
+
     /// The value of an attribute.
     pub fn attribute(&self, name: &str) -> Option<&str> {
         self.attributes

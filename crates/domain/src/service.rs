@@ -848,22 +848,12 @@ impl Service {
     ) -> DomainResult<User> {
         Self::check_attributes(pool, attributes, true)?;
         let sub = uuid::Uuid::new_v4().to_string();
-        let mut user = User {
-            username: username.to_owned(),
-            attributes: vec![("sub".into(), sub.clone())],
+        let mut user = User::new(
+            username.to_owned(),
+            sub.clone(),
             status,
-            enabled: true,
-            created_ms: self.clock.now_millis(),
-            modified_ms: self.clock.now_millis(),
-            credential: None,
-            previous_credentials: Vec::new(),
-            temporary_password_expires_ms: None,
-            failed_sign_ins: 0,
-            last_failed_sign_in_ms: 0,
-            locked_until_ms: 0,
-            sessions: Vec::new(),
-            password_changes_ms: Vec::new(),
-        };
+            self.clock.now_millis(),
+        );
         for (name, value) in attributes {
             if !value.is_empty() {
                 user.set_attribute(name, Some(value));
@@ -1232,22 +1222,12 @@ impl Service {
             "dateCreated": self.clock.now_millis(),
         }]);
         Self::check_attributes(&pool, attributes, true)?;
-        let mut user = User {
+        let mut user = User::new(
             username,
-            attributes: vec![("sub".into(), uuid::Uuid::new_v4().to_string())],
-            status: UserStatus::ExternalProvider,
-            enabled: true,
-            created_ms: self.clock.now_millis(),
-            modified_ms: self.clock.now_millis(),
-            credential: None,
-            previous_credentials: Vec::new(),
-            temporary_password_expires_ms: None,
-            failed_sign_ins: 0,
-            last_failed_sign_in_ms: 0,
-            locked_until_ms: 0,
-            sessions: Vec::new(),
-            password_changes_ms: Vec::new(),
-        };
+            uuid::Uuid::new_v4().to_string(),
+            UserStatus::ExternalProvider,
+            self.clock.now_millis(),
+        );
         for (name, value) in attributes {
             user.set_attribute(name, Some(value));
         }
