@@ -20,7 +20,15 @@ from pathlib import Path
 
 import requests
 
-from helpers import create_client, create_pool, create_user, secret_hash, set_password, unique
+from helpers import (
+    create_client,
+    create_pool,
+    create_user,
+    secret_hash,
+    set_password,
+    strong_password,
+    unique,
+)
 
 # --------------------------------------------------------------------------- SRP (§2)
 
@@ -165,7 +173,7 @@ class App:
              permanent: str | None = None, attrs: dict | None = None) -> str:
         """AdminCreateUser (temporary password), then optionally a permanent one."""
         username = username or unique("u")
-        create_user(self.c, self.pool, username, temp=temp or strong_temp(), attrs=attrs)
+        create_user(self.c, self.pool, username, temp=temp or strong_password(), attrs=attrs)
         if permanent is not None:
             set_password(self.c, self.pool, username, permanent, permanent=True)
         return username
@@ -253,15 +261,13 @@ class App:
         return self.initiate(flow, params, admin=admin)
 
 
-def strong_temp() -> str:
-    from helpers import strong_password
-    return strong_password()
-
-
 def make_app(c, *, flows=None, secret: bool = False, prevent: str | None = None,
              client_kwargs: dict | None = None, **pool_kwargs) -> App:
-    """A pool (strong policy) and one app client with the given ExplicitAuthFlows
-    (default: all four ALLOW_ flows; None in ``flows`` means "leave it out")."""
+    """A pool (strong policy unless ``policy=`` says otherwise; ``history=``, ``temp_days=``
+    and CreateUserPool arguments pass through) and one app client with the given
+    ExplicitAuthFlows: default all four ALLOW_ flows, ``flows="default"`` sends none (the
+    service's default set).  ``secret`` generates a client secret; ``prevent`` sets
+    PreventUserExistenceErrors; ``client_kwargs`` go to CreateUserPoolClient."""
     pool = create_pool(c, **pool_kwargs)
     kwargs = dict(client_kwargs or {})
     if flows != "default":
@@ -298,6 +304,17 @@ def assert_tokens(resp: dict, *, refresh: bool = True, expires_in: int = 3600) -
     assert result["TokenType"] == "Bearer"
     assert result["ExpiresIn"] == expires_in
     return result
+
+
+def federated_user(server, pool: str, provider: str, subject: str,
+                   attrs: dict | None = None) -> str:
+    """An EXTERNAL_PROVIDER user, as a federated sign-in creates it (test hook of
+    --test-clock servers: POST /_userpools/federated-users).  Returns its username."""
+    body = {"UserPoolId": pool, "ProviderName": provider, "ProviderUserId": subject,
+            "UserAttributes": [{"Name": k, "Value": v} for k, v in (attrs or {}).items()]}
+    r = requests.post(f"{server.url}/_userpools/federated-users", json=body, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()["Username"]
 
 
 # --------------------------------------------------------------------------- JWT / JWKS

@@ -10,6 +10,7 @@ import json
 import re
 
 import pytest
+from botocore.exceptions import ClientError
 
 import messages as M
 from helpers import (
@@ -226,6 +227,25 @@ def test_new_password_checked_against_policy(cognito):
     assert_tokens(app.new_password(user, session, strong_password()))
 
 
+def test_new_password_whitespace(cognito):
+    """§4.4: a leading/trailing space is refused; an inner space is accepted and counts as
+    the symbol.  (The refusal's type is not fixed for a ChallengeResponses value.)"""
+    app = make_app(cognito)
+    temp = strong_password()
+    user = app.user(temp=temp)
+    session = app.sign_in(user, temp, "USER_PASSWORD_AUTH")["Session"]
+    for bad in (" Lead1ngSpace!", "Trail1ngSpace! "):
+        with pytest.raises(ClientError) as ei:
+            app.new_password(user, session, bad)
+        assert ei.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert ei.value.response["Error"]["Code"] in ("InvalidParameterException",
+                                                      "InvalidPasswordException"), ei.value
+    assert status(cognito, app.pool, user) == "FORCE_CHANGE_PASSWORD"
+    inner = "Inner Space9x"  # no symbol but the space
+    assert_tokens(app.new_password(user, session, inner))
+    assert_tokens(app.sign_in(user, inner, "USER_SRP_AUTH"))
+
+
 def test_new_password_checked_against_history(cognito):
     app = make_app(cognito, history=2)
     temp = strong_password()
@@ -395,6 +415,32 @@ def test_srp_salt_changes_with_the_password(cognito):
     set_password(cognito, app.pool, user, strong_password(), permanent=True)
     _, r2 = app.srp_start(user)
     assert r1["ChallengeParameters"]["SALT"] != r2["ChallengeParameters"]["SALT"]
+
+
+def test_srp_salts_of_every_shape(server, cognito):
+    """§2.5: salts whose first byte has the high bit set (padHex prepends 00) and salts whose
+    minimal hex has an odd length must both work, with this helper and with pycognito."""
+    from pycognito.aws_srp import AWSSRP
+
+    app = make_app(cognito)
+    user = app.user(permanent=strong_password())
+    seen = set()
+    for _ in range(200):
+        pw = strong_password()
+        set_password(cognito, app.pool, user, pw, permanent=True)
+        srp, r1 = app.srp_start(user)
+        salt = r1["ChallengeParameters"]["SALT"]
+        shape = ("odd" if len(salt) % 2 else "even", "high" if salt[0] in "89abcdef" else "low")
+        if shape in seen:
+            continue
+        seen.add(shape)
+        assert_tokens(app.srp_finish(srp, r1, pw))
+        tokens = AWSSRP(username=user, password=pw, pool_id=app.pool, client_id=app.client_id,
+                        client=server.client()).authenticate_user()
+        assert tokens["AuthenticationResult"]["AccessToken"]
+        if len(seen) == 4:
+            break
+    assert {("even", "high"), ("even", "low"), ("odd", "low")} <= seen, seen
 
 
 @pytest.mark.parametrize("admin", [False, True])

@@ -20,7 +20,6 @@ from helpers import (
     create_client,
     expect_error,
     get_user,
-    set_password,
     status,
     strong_password,
     unique,

@@ -224,6 +224,20 @@ pub struct AppClient {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl AppClient {
+    /// The client's ReadAttributes or WriteAttributes (`key`), when it restricts them.
+    pub fn attribute_permissions(&self, key: &str) -> Option<Vec<String>> {
+        let names: Vec<String> = self
+            .extra
+            .get(key)?
+            .as_array()?
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        (!names.is_empty()).then_some(names)
+    }
+}
+
 /// A user.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct User {

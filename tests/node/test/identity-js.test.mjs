@@ -208,3 +208,26 @@ describe("permanent password from AdminSetUserPassword", () => {
     assert.equal(again.kind, "success", JSON.stringify(again.err ?? again));
   });
 });
+
+test("SRP works for salts of every shape (high bit set, odd hex length)", async () => {
+  // spec §2.5: the library does padHex(new BigInteger(SALT, 16)); the server must agree.
+  const username = unique("salt");
+  await createUserWithTemporaryPassword(app.poolId, username, strongPassword());
+  const seen = new Set();
+  for (let i = 0; i < 200 && seen.size < 3; i++) {
+    const pw = strongPassword();
+    await setPermanentPassword(app.poolId, username, pw);
+    const round1 = await call(
+      "InitiateAuth",
+      { ClientId: app.clientId, AuthFlow: "USER_SRP_AUTH", AuthParameters: { USERNAME: username, SRP_A: "2" } },
+      { sign: false },
+    );
+    const salt = round1.ChallengeParameters.SALT;
+    const shape = salt.length % 2 ? "odd" : /^[89a-f]/.test(salt) ? "high" : "low";
+    if (seen.has(shape)) continue;
+    seen.add(shape);
+    const r = await authenticate(cognitoUser(app, username), pw);
+    assert.equal(r.kind, "success", `salt ${salt}: ${JSON.stringify(r.err ?? r)}`);
+  }
+  assert.deepEqual([...seen].sort(), ["high", "low", "odd"]);
+});
