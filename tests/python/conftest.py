@@ -32,17 +32,15 @@ os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "signin: needs the sign-in flows (AdminInitiateAuth / SRP) of a later issue; "
-        "skipped unless USERPOOLS_SIGNIN_TESTS=1",
+        "signin: exercises a sign-in flow (AdminInitiateAuth / InitiateAuth / SRP); "
+        "run by default, skipped when USERPOOLS_SIGNIN_TESTS=0",
     )
 
 
 def pytest_collection_modifyitems(config, items):
-    if os.environ.get("USERPOOLS_SIGNIN_TESTS") == "1":
+    if os.environ.get("USERPOOLS_SIGNIN_TESTS") != "0":
         return
-    skip = pytest.mark.skip(
-        reason="sign-in is another issue: set USERPOOLS_SIGNIN_TESTS=1 to run the signin tests"
-    )
+    skip = pytest.mark.skip(reason="USERPOOLS_SIGNIN_TESTS=0: sign-in tests skipped")
     for item in items:
         if "signin" in item.keywords:
             item.add_marker(skip)

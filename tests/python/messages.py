@@ -176,3 +176,45 @@ SIGNATURE_NOT_YET_CURRENT_RE = re.compile(
 MISSING_TARGET_TYPE = "UnknownOperationException"
 
 INCORRECT_CREDENTIALS = "Incorrect username or password."
+
+# --------------------------------------------------------------------------- not fixed by the contract
+# Texts below are what userpools answers today, modelled on AWS's wording; the tests assert
+# them so that a change is deliberate.  # TODO confirm each against the real service.
+
+LEGACY_AND_ALLOW_FLOWS = (  # TODO confirm
+    "Legacy auth flows (ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH) "
+    "cannot be combined with ALLOW_* auth flows."
+)
+FILTER_PARSE_ERROR = "Error while parsing filter."  # TODO confirm
+
+
+def invalid_search_attribute(name: str) -> str:
+    return f"Invalid search attribute: {name}"  # TODO confirm
+
+
+def attribute_not_in_schema(name: str) -> str:
+    return (  # TODO confirm
+        f"Attributes did not conform to the schema: {name}: Attribute does not exist in the schema."
+    )
+
+
+HISTORY_NOT_IN_LITE = (  # TODO confirm
+    "Password history is not available in the LITE tier. "
+    "Upgrade the user pool to the ESSENTIALS or PLUS tier."
+)
+EMAIL_USERNAME_EXISTS = "An account with the given email already exists."
+CONTENT_SHA256_MISMATCH = (  # TODO confirm
+    "The provided 'x-amz-content-sha256' header does not match what was computed."
+)
+
+
+def scope_date_mismatch(scope_date: str, amz_date: str) -> str:
+    return (  # TODO confirm
+        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from "
+        f"HTTP: '{scope_date}' != '{amz_date[:8]}', from '{amz_date}'."
+    )
+
+
+MISSING_DATE_PREFIX = (  # TODO confirm
+    "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 
 import pytest
+import requests
 
 import messages as M
 from helpers import (
@@ -45,12 +46,22 @@ def signup_user(c, pool_id, username=None, password=None, **kwargs):
         ("CONFIRMED", True, "CONFIRMED"),
         ("CONFIRMED", False, "FORCE_CHANGE_PASSWORD"),
         ("CONFIRMED", None, "FORCE_CHANGE_PASSWORD"),
+        ("EXTERNAL_PROVIDER", True, "CONFIRMED"),
+        ("EXTERNAL_PROVIDER", False, "FORCE_CHANGE_PASSWORD"),
     ],
 )
-def test_status_transitions(cognito, origin, permanent, expected):
+def test_status_transitions(server, cognito, origin, permanent, expected):
     pool = create_pool(cognito)
     if origin == "UNCONFIRMED":
         user, _ = signup_user(cognito, pool)
+    elif origin == "EXTERNAL_PROVIDER":
+        # test hook of --test-clock servers: the user a federated sign-in creates
+        r = requests.post(f"{server.url}/_userpools/federated-users", timeout=10, json={
+            "UserPoolId": pool, "ProviderName": "Google", "ProviderUserId": unique("sub"),
+            "UserAttributes": [{"Name": "email", "Value": "fed@example.com"}]})
+        assert r.status_code == 200, r.text
+        user = r.json()["Username"]
+        assert user.startswith("Google_")
     else:
         user = unique("u")
         create_user(cognito, pool, user, temp=strong_password())
@@ -238,6 +249,39 @@ def test_case_insensitive_pool(cognito):
     assert status(cognito, pool, "KIM") == "CONFIRMED"
     set_password(cognito, pool, "kIM", strong_password(), permanent=False)
     assert status(cognito, pool, "Kim") == "FORCE_CHANGE_PASSWORD"
+
+
+def test_case_insensitive_preferred_username_alias(cognito):
+    pool = create_pool(cognito, UsernameConfiguration={"CaseSensitive": False},
+                       AliasAttributes=["preferred_username"])
+    create_user(cognito, pool, "pat")
+    set_password(cognito, pool, "pat", strong_password(), permanent=True)
+    cognito.admin_update_user_attributes(
+        UserPoolId=pool, Username="pat",
+        UserAttributes=[{"Name": "preferred_username", "Value": "PattyCake"}])
+    set_password(cognito, pool, "pattycake", strong_password(), permanent=False)
+    assert status(cognito, pool, "pat") == "FORCE_CHANGE_PASSWORD"
+
+
+def test_email_username_pool_case_insensitive(cognito):
+    pool = create_pool(cognito, UsernameAttributes=["email"],
+                       UsernameConfiguration={"CaseSensitive": False})
+    create_user(cognito, pool, "Quinn@Example.com",
+                attrs={"email": "Quinn@Example.com", "email_verified": "true"})
+    set_password(cognito, pool, "quinn@example.com", strong_password(), permanent=True)
+    assert status(cognito, pool, "QUINN@EXAMPLE.COM") == "CONFIRMED"
+
+
+def test_email_username_pool_case_sensitive(cognito):
+    pool = create_pool(cognito, UsernameAttributes=["email"],
+                       UsernameConfiguration={"CaseSensitive": True})
+    create_user(cognito, pool, "Rae@Example.com",
+                attrs={"email": "Rae@Example.com", "email_verified": "true"})
+    expect_error(cognito.admin_set_user_password, "UserNotFoundException", M.USER_NOT_FOUND,
+                 UserPoolId=pool, Username="rae@example.com", Password=strong_password(),
+                 Permanent=True)
+    set_password(cognito, pool, "Rae@Example.com", strong_password(), permanent=True)
+    assert status(cognito, pool, "Rae@Example.com") == "CONFIRMED"
 
 
 def test_case_insensitive_email_alias(cognito):
@@ -447,6 +491,7 @@ def test_empty_password(lax, cognito):
     pool = create_pool(cognito)
     create_user(cognito, pool, "yul", temp=strong_password())
     expect_error(lax.admin_set_user_password, "InvalidParameterException",
+                 M.validation(M.v_pattern("password", r"[\S]+")),
                  UserPoolId=pool, Username="yul", Password="", Permanent=True)
     assert status(cognito, pool, "yul") == "FORCE_CHANGE_PASSWORD"
 

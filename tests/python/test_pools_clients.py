@@ -209,7 +209,7 @@ def test_pool_name_pattern(lax):
 
 def test_history_needs_essentials_tier(cognito):
     expect_error(cognito.create_user_pool, "FeatureUnavailableInTierException",
-                 PoolName=unique("lite"), UserPoolTier="LITE",
+                 M.HISTORY_NOT_IN_LITE, PoolName=unique("lite"), UserPoolTier="LITE",
                  Policies={"PasswordPolicy": {**STRONG_POLICY, "PasswordHistorySize": 2}})
 
 
@@ -262,7 +262,7 @@ def test_client_default_auth_flows(cognito):
 def test_client_mixing_legacy_and_allow_flows(cognito):
     pool = create_pool(cognito)
     expect_error(cognito.create_user_pool_client, "InvalidParameterException",
-                 UserPoolId=pool, ClientName="mixed",
+                 M.LEGACY_AND_ALLOW_FLOWS, UserPoolId=pool, ClientName="mixed",
                  ExplicitAuthFlows=["ADMIN_NO_SRP_AUTH", "ALLOW_USER_SRP_AUTH"])
     assert cognito.list_user_pool_clients(UserPoolId=pool, MaxResults=10)["UserPoolClients"] == []
 

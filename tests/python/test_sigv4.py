@@ -134,7 +134,7 @@ def test_signed_header_removed(raw, pool_user):
     p = raw.prepare("AdminGetUser", get_user_body(pool_user), headers={"X-Custom": "one"})
     del p.headers["X-Custom"]
     r = raw.send(p)
-    assert_raw_error(r, "InvalidSignatureException")
+    assert_raw_error(r, "InvalidSignatureException", M.SIGNATURE_MISMATCH)
 
 
 def test_extra_unsigned_header_passes(raw, pool_user):
@@ -166,7 +166,7 @@ def test_content_sha256_header_mismatch(raw, pool_user):
     wrong = hashlib.sha256(b"something else").hexdigest()
     p = raw.prepare("AdminGetUser", get_user_body(pool_user),
                     headers={"X-Amz-Content-SHA256": wrong})
-    assert_raw_error(raw.send(p), "InvalidSignatureException")
+    assert_raw_error(raw.send(p), "InvalidSignatureException", M.CONTENT_SHA256_MISMATCH)
 
 
 def test_content_sha256_header_correct(raw, pool_user):
@@ -261,7 +261,8 @@ def test_scope_date_differs_from_amz_date(raw, pool_user):
     other = (datetime.datetime.strptime(today, "%Y%m%d") - datetime.timedelta(days=1)).strftime(
         "%Y%m%d")
     p.headers["Authorization"] = auth.replace(f"/{today}/", f"/{other}/")
-    assert_raw_error(raw.send(p), "InvalidSignatureException")
+    assert_raw_error(raw.send(p), "InvalidSignatureException",
+                     M.scope_date_mismatch(other, p.headers["X-Amz-Date"]))
 
 
 @pytest.mark.parametrize("header", [
@@ -275,20 +276,15 @@ def test_malformed_authorization_header(raw, pool_user, header):
     p = raw.prepare("AdminGetUser", get_user_body(pool_user), sign=False)
     p.headers["Authorization"] = header
     p.headers["X-Amz-Date"] = utcnow().strftime(SIGV4_TIMESTAMP)
-    r = raw.send(p)
-    assert r.status_code == 400, r.text
-    etype = r.json()["__type"]
-    assert etype in {"IncompleteSignatureException", "InvalidSignatureException",
-                     "MissingAuthenticationTokenException", "UnrecognizedClientException"}, etype
+    message = assert_raw_error(raw.send(p), "IncompleteSignatureException")
+    assert message
 
 
 def test_missing_amz_date(raw, pool_user):
     p = raw.prepare("AdminGetUser", get_user_body(pool_user))
     del p.headers["X-Amz-Date"]
-    r = raw.send(p)
-    assert r.status_code == 400, r.text
-    assert r.json()["__type"] in {"IncompleteSignatureException", "InvalidSignatureException",
-                                  "MissingAuthenticationTokenException"}
+    message = assert_raw_error(raw.send(p), "IncompleteSignatureException")
+    assert message.startswith(M.MISSING_DATE_PREFIX), message
 
 
 # --------------------------------------------------------------------------- noAuth operations

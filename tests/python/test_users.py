@@ -83,7 +83,7 @@ def test_sign_up_password_policy_prefix(cognito, password, rule):
 
 def test_sign_up_unknown_client(cognito):
     expect_error(cognito.sign_up, "ResourceNotFoundException",
-                 ClientId="nosuchclient0000000000000a", Username="u", Password=strong_password())
+                 M.client_not_found("nosuchclient0000000000000a"), ClientId="nosuchclient0000000000000a", Username="u", Password=strong_password())
 
 
 def test_sign_up_with_secret_client(cognito):
@@ -243,7 +243,7 @@ def test_admin_create_user_email_username_pool(cognito):
     user = create_user(cognito, pool, "real@example.com")
     assert UUID_RE.fullmatch(user["Username"])
     assert attrs_of(user)["email"] == "real@example.com"
-    expect_error(cognito.admin_create_user, "UsernameExistsException",
+    expect_error(cognito.admin_create_user, "UsernameExistsException", M.EMAIL_USERNAME_EXISTS,
                  UserPoolId=pool, Username="real@example.com", MessageAction="SUPPRESS")
 
 
@@ -269,6 +269,7 @@ def test_admin_create_user_duplicate_verified_alias(cognito):
 def test_admin_create_user_unknown_attribute(cognito):
     pool = create_pool(cognito)
     expect_error(cognito.admin_create_user, "InvalidParameterException",
+                 M.attribute_not_in_schema("custom:nope"),
                  UserPoolId=pool, Username="attr", MessageAction="SUPPRESS",
                  UserAttributes=[{"Name": "custom:nope", "Value": "x"}])
     expect_error(cognito.admin_get_user, "UserNotFoundException", M.USER_NOT_FOUND,
@@ -340,7 +341,7 @@ def test_admin_update_user_attributes_custom(cognito):
                                          UserAttributes=[{"Name": "custom:team", "Value": "red"}])
     assert attrs_of(get_user(cognito, pool, "cus"))["custom:team"] == "red"
     expect_error(cognito.admin_update_user_attributes, "InvalidParameterException",
-                 UserPoolId=pool, Username="cus",
+                 M.attribute_not_in_schema("custom:undeclared"), UserPoolId=pool, Username="cus",
                  UserAttributes=[{"Name": "custom:undeclared", "Value": "x"}])
     assert "custom:undeclared" not in attrs_of(get_user(cognito, pool, "cus"))
 
@@ -449,9 +450,15 @@ def test_list_users_filter_by_sub(cognito, populated):
                                         Filter=f'sub = "{sub}"')) == ["carol"]
 
 
-@pytest.mark.parametrize("flt", ['email == "x"', "email = x", 'nosuchattr = "x"', "garbage"])
-def test_list_users_bad_filter(cognito, populated, flt):
-    expect_error(cognito.list_users, "InvalidParameterException", UserPoolId=populated, Filter=flt)
+@pytest.mark.parametrize("flt, message", [
+    ('email == "x"', M.FILTER_PARSE_ERROR),
+    ("email = x", M.FILTER_PARSE_ERROR),
+    ("garbage", M.FILTER_PARSE_ERROR),
+    ('nosuchattr = "x"', M.invalid_search_attribute("nosuchattr")),
+])
+def test_list_users_bad_filter(cognito, populated, flt, message):
+    expect_error(cognito.list_users, "InvalidParameterException", message,
+                 UserPoolId=populated, Filter=flt)
 
 
 def test_list_users_pagination(cognito, populated):
