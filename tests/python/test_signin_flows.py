@@ -809,3 +809,21 @@ def test_unique_usernames_do_not_leak_between_pools(cognito):
     assert_tokens(a.sign_in(name, pa, "USER_PASSWORD_AUTH"))
     expect_error(a.sign_in, "NotAuthorizedException", M.INCORRECT_CREDENTIALS,
                  username=name, password=pb, flow="USER_PASSWORD_AUTH")
+
+
+def test_missing_required_attribute_is_collected_by_the_challenge(cognito):
+    """AdminCreateUser does not demand required attributes; NEW_PASSWORD_REQUIRED lists the
+    missing ones in requiredAttributes and the answer must supply them (§4.6)."""
+    app = make_app(cognito, Schema=[
+        {"Name": "name", "AttributeDataType": "String", "Required": True, "Mutable": True}])
+    temp, new = strong_password(), strong_password()
+    user = app.user(temp=temp)
+    resp = app.sign_in(user, temp, "ADMIN_USER_PASSWORD_AUTH")
+    session = assert_new_password_required(resp, user, {}, required=["userAttributes.name"])
+    expect_error(app.new_password, "InvalidParameterException",
+                 "Invalid attributes given, name is missing",
+                 username=user, session=session, new=new, admin=True)
+    assert status(cognito, app.pool, user) == "FORCE_CHANGE_PASSWORD"
+    assert_tokens(app.new_password(user, session, new, admin=True, attrs={"name": "Erin"}))
+    assert attrs_of(get_user(cognito, app.pool, user))["name"] == "Erin"
+    assert status(cognito, app.pool, user) == "CONFIRMED"

@@ -1157,7 +1157,8 @@ impl Service {
         }
         let mut user =
             self.new_user(&pool, username, attributes, UserStatus::ForceChangePassword)?;
-        Self::check_required(&pool, &user)?;
+        // Required attributes are not enforced here: the user supplies the
+        // missing ones when answering NEW_PASSWORD_REQUIRED (requiredAttributes).
         user.credential = Some(self.seal_credential(&pool.id, &user.username, &password));
         user.temporary_password_expires_ms = Some(self.temporary_password_expiry(&pool));
         if force_alias_creation {
