@@ -317,7 +317,7 @@ impl PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(engine)?;
-        sqlx::raw_sql(
+        sqlx::query(
             "CREATE TABLE IF NOT EXISTS userpools_migrations (
                 version    INTEGER PRIMARY KEY,
                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
@@ -339,7 +339,13 @@ impl PostgresStore {
             )));
         }
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(engine)?;
+            // One statement at a time (the migrations hold no `;` in literals).
+            for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                sqlx::query(statement)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(engine)?;
+            }
             sqlx::query("INSERT INTO userpools_migrations (version) VALUES ($1)")
                 .bind(index as i32 + 1)
                 .execute(&mut *tx)
