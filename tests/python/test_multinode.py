@@ -318,8 +318,8 @@ def test_kill_9_mid_load_loses_no_acknowledged_write(nodes):
     for t in threads:
         t.start()
     time.sleep(3)
+    a_dead.set()  # from now on, a failed request to A is expected
     a.kill()  # kill -9 while requests are in flight on A
-    a_dead.set()
     time.sleep(1.5)
     stop.set()
     for t in threads:

@@ -227,6 +227,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Some(clock) => clock.clone(),
         None => Arc::new(SystemClock),
     };
+    if args.database_url.is_some() && args.issuer_base_url.is_none() {
+        tracing::warn!(
+            target: "userpools",
+            "tokens name this node (http://{}) as issuer: behind a load balancer, give every \
+             node the same --issuer-base-url, or a token from one node is refused by another",
+            args.listen
+        );
+    }
     let issuer_base_url = args
         .issuer_base_url
         .clone()
