@@ -102,6 +102,17 @@ struct ChallengeSession {
     client_id: String,
     username: String,
     expires_ms: i64,
+    /// Digest of the credential the challenge was issued for: a session dies
+    /// when the password changes (answered, or reset by an administrator).
+    credential: String,
+}
+
+/// A short digest identifying a sealed credential (not secret by itself).
+fn credential_digest(user: &User) -> String {
+    let sealed = user.credential.as_deref().unwrap_or_default();
+    hex::encode(
+        &aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, sealed.as_bytes()).as_ref()[..16],
+    )
 }
 
 const SRP_BLOCK_CONTEXT: &[u8] = b"srp-secret-block";
@@ -304,6 +315,7 @@ impl Service {
             username: user.username.clone(),
             expires_ms: self.clock.now_millis()
                 + i64::from(client.auth_session_validity_minutes) * 60_000,
+            credential: credential_digest(user),
         };
         let sealed = self.master_key.seal(
             SESSION_CONTEXT,
@@ -419,13 +431,23 @@ impl Service {
     ) -> DomainResult<AuthTokens> {
         let keys = self.signing_keys(&pool.id).await?;
         let event_id = uuid::Uuid::new_v4().to_string();
+        // The ID token carries only what the client may read (ReadAttributes).
+        let readable: Vec<(String, String)> = match client.attribute_permissions("ReadAttributes") {
+            Some(allowed) => user
+                .attributes
+                .iter()
+                .filter(|(name, _)| allowed.contains(name))
+                .cloned()
+                .collect(),
+            None => user.attributes.clone(),
+        };
         let context = TokenContext {
             issuer: &self.issuer_base_url,
             pool_id: &pool.id,
             client_id: &client.client_id,
             username: &user.username,
             sub: user.sub(),
-            attributes: &user.attributes,
+            attributes: &readable,
             auth_time,
             now: self.clock.now().unix_timestamp(),
             id_validity_secs: client.id_token_validity_secs,
@@ -729,6 +751,7 @@ impl Service {
         {
             return Err(not_authorized(SESSION_EXPIRED));
         }
+        Self::check_can_sign_in(client, &loaded.user)?;
         let attributes: Vec<(String, String)> = responses
             .iter()
             .filter_map(|(k, v)| {
@@ -755,7 +778,9 @@ impl Service {
         let credential = self.seal_credential(&pool.id, &loaded.user.username, new_password);
         let (user, ()) = self
             .modify_user(pool, &loaded.user.username, |user| {
-                if user.status != UserStatus::ForceChangePassword {
+                if user.status != UserStatus::ForceChangePassword
+                    || credential_digest(user) != session.credential
+                {
                     return Err(not_authorized(SESSION_EXPIRED));
                 }
                 for (name, value) in &attributes {
@@ -840,7 +865,10 @@ impl Service {
 
     /// Checks an access token and returns its pool and user (for the
     /// token-authorised operations).
-    pub async fn authenticate_access_token(&self, token: &str) -> DomainResult<(UserPool, User)> {
+    pub async fn authenticate_access_token(
+        &self,
+        token: &str,
+    ) -> DomainResult<(UserPool, User, String)> {
         let invalid = || not_authorized("Invalid Access Token");
         let payload = token.split('.').nth(1).ok_or_else(invalid)?;
         let unverified: Value = B64URL
@@ -896,7 +924,12 @@ impl Service {
         if !loaded.user.enabled {
             return Err(not_authorized("User is disabled."));
         }
-        Ok((pool, loaded.user))
+        let client_id = claims
+            .get("client_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        Ok((pool, loaded.user, client_id))
     }
 
     /// GetUser.
@@ -912,7 +945,7 @@ impl Service {
         previous: Option<&str>,
         proposed: &str,
     ) -> DomainResult<()> {
-        let (pool, user) = self.authenticate_access_token(access_token).await?;
+        let (pool, user, _) = self.authenticate_access_token(access_token).await?;
         Self::check_new_password(
             &pool,
             proposed,
@@ -958,7 +991,16 @@ impl Service {
         access_token: &str,
         attributes: &[(String, String)],
     ) -> DomainResult<()> {
-        let (pool, user) = self.authenticate_access_token(access_token).await?;
+        let (pool, user, client_id) = self.authenticate_access_token(access_token).await?;
+        if let Ok((_, client)) = self.client_by_id(&client_id).await {
+            if let Some(allowed) = client.attribute_permissions("WriteAttributes") {
+                if attributes.iter().any(|(name, _)| !allowed.contains(name)) {
+                    return Err(not_authorized(
+                        "A client attempted to write unauthorized attribute",
+                    ));
+                }
+            }
+        }
         for (name, _) in attributes {
             if name.ends_with("_verified") {
                 return Err(DomainError::InvalidParameter(format!(
@@ -972,13 +1014,13 @@ impl Service {
 
     /// DeleteUser with an access token.
     pub async fn delete_user(&self, access_token: &str) -> DomainResult<()> {
-        let (pool, user) = self.authenticate_access_token(access_token).await?;
+        let (pool, user, _) = self.authenticate_access_token(access_token).await?;
         self.admin_delete_user(&pool.id, &user.username).await
     }
 
     /// GlobalSignOut with an access token.
     pub async fn global_sign_out(&self, access_token: &str) -> DomainResult<()> {
-        let (pool, user) = self.authenticate_access_token(access_token).await?;
+        let (pool, user, _) = self.authenticate_access_token(access_token).await?;
         self.end_sessions(&pool, &user.username, None).await
     }
 

@@ -224,6 +224,20 @@ pub struct AppClient {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl AppClient {
+    /// The client's ReadAttributes or WriteAttributes (`key`), when it restricts them.
+    pub fn attribute_permissions(&self, key: &str) -> Option<Vec<String>> {
+        let names: Vec<String> = self
+            .extra
+            .get(key)?
+            .as_array()?
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        (!names.is_empty()).then_some(names)
+    }
+}
+
 /// A user.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct User {
@@ -275,6 +289,26 @@ pub struct SignInSession {
 }
 
 impl User {
+    /// A new user with only its `sub` attribute, no password and no history.
+    pub fn new(username: String, sub: String, status: UserStatus, now_ms: i64) -> Self {
+        Self {
+            username,
+            attributes: vec![("sub".into(), sub)],
+            status,
+            enabled: true,
+            created_ms: now_ms,
+            modified_ms: now_ms,
+            credential: None,
+            previous_credentials: Vec::new(),
+            temporary_password_expires_ms: None,
+            failed_sign_ins: 0,
+            last_failed_sign_in_ms: 0,
+            locked_until_ms: 0,
+            sessions: Vec::new(),
+            password_changes_ms: Vec::new(),
+        }
+    }
+
     /// The value of an attribute.
     pub fn attribute(&self, name: &str) -> Option<&str> {
         self.attributes

@@ -225,10 +225,17 @@ impl UserFilter {
             "status" => Some(if user.enabled { "Enabled" } else { "Disabled" }),
             other => user.attribute(other),
         };
-        match actual {
-            Some(actual) if self.prefix => actual.starts_with(&self.value),
-            Some(actual) => actual == self.value,
-            None => false,
+        // Status values match whatever their case (`confirmed`, `enabled`).
+        let fold = matches!(self.attribute.as_str(), "cognito:user_status" | "status");
+        let (actual, wanted) = match actual {
+            Some(actual) if fold => (actual.to_lowercase(), self.value.to_lowercase()),
+            Some(actual) => (actual.to_owned(), self.value.clone()),
+            None => return false,
+        };
+        if self.prefix {
+            actual.starts_with(&wanted)
+        } else {
+            actual == wanted
         }
     }
 }
@@ -864,22 +871,12 @@ impl Service {
     ) -> DomainResult<User> {
         Self::check_attributes(pool, attributes, true)?;
         let sub = uuid::Uuid::new_v4().to_string();
-        let mut user = User {
-            username: username.to_owned(),
-            attributes: vec![("sub".into(), sub.clone())],
+        let mut user = User::new(
+            username.to_owned(),
+            sub.clone(),
             status,
-            enabled: true,
-            created_ms: self.clock.now_millis(),
-            modified_ms: self.clock.now_millis(),
-            credential: None,
-            previous_credentials: Vec::new(),
-            temporary_password_expires_ms: None,
-            failed_sign_ins: 0,
-            last_failed_sign_in_ms: 0,
-            locked_until_ms: 0,
-            sessions: Vec::new(),
-            password_changes_ms: Vec::new(),
-        };
+            self.clock.now_millis(),
+        );
         for (name, value) in attributes {
             if !value.is_empty() {
                 user.set_attribute(name, Some(value));
@@ -1219,6 +1216,48 @@ impl Service {
             }
         }
         Ok(())
+    }
+
+    /// Creates the profile a federated sign-in would create: username
+    /// `<provider>_<subject>`, status EXTERNAL_PROVIDER, no password, and the
+    /// `identities` attribute. userpools has no identity-provider sign-in yet;
+    /// this is how tests (and imports) obtain such users.
+    pub async fn create_federated_user(
+        &self,
+        pool_id: &str,
+        provider_name: &str,
+        provider_subject: &str,
+        attributes: &[(String, String)],
+    ) -> DomainResult<User> {
+        let (pool, _) = self.load_pool(pool_id).await?;
+        if provider_name.is_empty() || provider_subject.is_empty() {
+            return Err(DomainError::InvalidParameter(
+                "ProviderName and ProviderUserId are required.".into(),
+            ));
+        }
+        let username = format!("{provider_name}_{provider_subject}");
+        let identities = serde_json::json!([{
+            "userId": provider_subject,
+            "providerName": provider_name,
+            "providerType": provider_name,
+            "issuer": null,
+            "primary": true,
+            "dateCreated": self.clock.now_millis(),
+        }]);
+        Self::check_attributes(&pool, attributes, true)?;
+        let mut user = User::new(
+            username,
+            uuid::Uuid::new_v4().to_string(),
+            UserStatus::ExternalProvider,
+            self.clock.now_millis(),
+        );
+        for (name, value) in attributes {
+            user.set_attribute(name, Some(value));
+        }
+        user.set_attribute("identities", Some(&identities.to_string()));
+        self.insert_user(&pool, &user, "User already exists")
+            .await?;
+        Ok(user)
     }
 
     /// AdminGetUser.

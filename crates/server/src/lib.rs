@@ -46,7 +46,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(openid_configuration),
         );
     if state.test_clock.is_some() {
-        router = router.route("/_userpools/clock", post(advance_clock));
+        router = router
+            .route("/_userpools/clock", post(advance_clock))
+            .route("/_userpools/federated-users", post(create_federated_user));
     }
     router
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -204,4 +206,58 @@ async fn openid_configuration(
         "userinfo_endpoint": format!("{issuer}/oauth2/userInfo"),
     }))
     .into_response()
+}
+
+/// Test hook: creates an EXTERNAL_PROVIDER user as a federated sign-in would.
+/// Body: `{"UserPoolId", "ProviderName", "ProviderUserId", "UserAttributes": [{"Name","Value"}]}`.
+async fn create_federated_user(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Attribute {
+        name: String,
+        value: String,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Request {
+        user_pool_id: String,
+        provider_name: String,
+        provider_user_id: String,
+        #[serde(default)]
+        user_attributes: Vec<Attribute>,
+    }
+    let request_id = request_id();
+    let request: Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(e) => {
+            return error_response(
+                &WireError::client("SerializationException", e.to_string()),
+                &request_id,
+            )
+        }
+    };
+    let attributes: Vec<(String, String)> = request
+        .user_attributes
+        .into_iter()
+        .map(|a| (a.name, a.value))
+        .collect();
+    match state
+        .service
+        .create_federated_user(
+            &request.user_pool_id,
+            &request.provider_name,
+            &request.provider_user_id,
+            &attributes,
+        )
+        .await
+    {
+        Ok(user) => json_response(
+            StatusCode::OK,
+            &request_id,
+            serde_json::json!({"Username": user.username})
+                .to_string()
+                .into_bytes(),
+        ),
+        Err(error) => error_response(&domain_to_wire(error), &request_id),
+    }
 }

@@ -464,31 +464,40 @@ fn client_json(service: &Service, client: &AppClient) -> DomainResult<Value> {
     Ok(value)
 }
 
-fn client_settings<T: Serialize>(
-    input: &T,
-    name: String,
-    flows: Option<&Vec<ExplicitAuthFlowsType>>,
-    prevent: Option<&PreventUserExistenceErrorTypes>,
-    revocation: Option<bool>,
-    session_minutes: Option<i32>,
-    validity: (Option<i32>, Option<i32>, Option<i32>),
-    units: Option<&TokenValidityUnitsType>,
-) -> ClientSettings {
-    let unit = |u: Option<TimeUnitsType>| u.map(|u| u.as_str().to_owned());
+/// Reads the client settings shared by Create- and UpdateUserPoolClient from
+/// the (already validated) input, whose member names are the same in both.
+fn client_settings<T: Serialize>(input: &T, name: String) -> ClientSettings {
+    let members = extra_members(input, &[]);
+    let text = |key: &str| members.get(key).and_then(Value::as_str).map(str::to_owned);
+    let number = |key: &str| members.get(key).and_then(Value::as_u64);
+    let units = members.get("TokenValidityUnits");
+    let unit = |key: &str| {
+        units
+            .and_then(|u| u.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
     ClientSettings {
         name,
-        explicit_auth_flows: flows.map(|f| f.iter().map(|x| x.as_str().to_owned()).collect()),
-        prevent_user_existence_errors: prevent.map(|p| p.as_str().to_owned()),
-        enable_token_revocation: revocation,
-        auth_session_validity_minutes: session_minutes.map(|m| m.max(0) as u32),
-        access_token_validity: validity.0.map(|v| v.max(0) as u64),
-        id_token_validity: validity.1.map(|v| v.max(0) as u64),
-        refresh_token_validity: validity.2.map(|v| v.max(0) as u64),
-        units: (
-            unit(units.and_then(|u| u.access_token)),
-            unit(units.and_then(|u| u.id_token)),
-            unit(units.and_then(|u| u.refresh_token)),
-        ),
+        explicit_auth_flows: members
+            .get("ExplicitAuthFlows")
+            .and_then(Value::as_array)
+            .map(|flows| {
+                flows
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            }),
+        prevent_user_existence_errors: text("PreventUserExistenceErrors"),
+        enable_token_revocation: members
+            .get("EnableTokenRevocation")
+            .and_then(Value::as_bool),
+        auth_session_validity_minutes: number("AuthSessionValidity").map(|m| m as u32),
+        access_token_validity: number("AccessTokenValidity"),
+        id_token_validity: number("IdTokenValidity"),
+        refresh_token_validity: number("RefreshTokenValidity"),
+        units: (unit("AccessToken"), unit("IdToken"), unit("RefreshToken")),
         extra: extra_members(input, CLIENT_INTERPRETED),
     }
 }
@@ -507,20 +516,7 @@ async fn create_user_pool_client(
         (false, Some(given)) => Some(Some(given.expose().clone())),
         (false, None) => None,
     };
-    let settings = client_settings(
-        &input,
-        input.client_name.clone(),
-        input.explicit_auth_flows.as_ref(),
-        input.prevent_user_existence_errors.as_ref(),
-        input.enable_token_revocation,
-        input.auth_session_validity,
-        (
-            input.access_token_validity,
-            input.id_token_validity,
-            input.refresh_token_validity,
-        ),
-        input.token_validity_units.as_ref(),
-    );
+    let settings = client_settings(&input, input.client_name.clone());
     let client = service
         .create_client(&input.user_pool_id, settings, secret)
         .await?;
@@ -562,20 +558,7 @@ async fn update_user_pool_client(
     let current = service
         .describe_client(&input.user_pool_id, input.client_id.expose())
         .await?;
-    let settings = client_settings(
-        &input,
-        input.client_name.clone().unwrap_or(current.name),
-        input.explicit_auth_flows.as_ref(),
-        input.prevent_user_existence_errors.as_ref(),
-        input.enable_token_revocation,
-        input.auth_session_validity,
-        (
-            input.access_token_validity,
-            input.id_token_validity,
-            input.refresh_token_validity,
-        ),
-        input.token_validity_units.as_ref(),
-    );
+    let settings = client_settings(&input, input.client_name.clone().unwrap_or(current.name));
     let client = service
         .update_client(&input.user_pool_id, input.client_id.expose(), settings)
         .await?;

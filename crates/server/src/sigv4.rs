@@ -384,7 +384,7 @@ mod tests {
             "AWS4-HMAC-SHA256\n{date}\n{scope}\n{}",
             sha256_hex(canonical.as_bytes())
         );
-        let k = hmac_sha256(format!("AWS4{secret}").as_bytes(), date[..8].as_bytes());
+        let k = hmac_sha256(format!("AWS4{secret}").as_bytes(), &date.as_bytes()[..8]);
         let k = hmac_sha256(&k, region.as_bytes());
         let k = hmac_sha256(&k, b"cognito-idp");
         let k = hmac_sha256(&k, b"aws4_request");
