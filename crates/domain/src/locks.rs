@@ -51,7 +51,10 @@ impl Drop for KeyedGuard<'_> {
         let mut map = self.locks.map.lock().unwrap_or_else(|p| p.into_inner());
         // Clones are only made under the map lock: a count of 1 means no one
         // else holds or waits for this key.
-        if map.get(&self.key).is_some_and(|m| Arc::strong_count(m) == 1) {
+        if map
+            .get(&self.key)
+            .is_some_and(|m| Arc::strong_count(m) == 1)
+        {
             map.remove(&self.key);
         }
     }

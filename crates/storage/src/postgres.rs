@@ -26,8 +26,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
 use crate::{
-    ClientRow, Page, PoolRow, Store, StoreError, StoreResult, UserKey, UserLock, UserRow,
-    UserWrite,
+    ClientRow, Page, PoolRow, Store, StoreError, StoreResult, UserKey, UserLock, UserRow, UserWrite,
 };
 
 /// Schema migrations, applied in order; the index + 1 is the schema version
@@ -475,7 +474,10 @@ impl Store for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(engine)?;
-        row.as_ref().map(client_from_row).transpose().map_err(engine)
+        row.as_ref()
+            .map(client_from_row)
+            .transpose()
+            .map_err(engine)
     }
 
     async fn find_client(&self, client_id: &str) -> StoreResult<Option<ClientRow>> {
@@ -486,7 +488,10 @@ impl Store for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(engine)?;
-        row.as_ref().map(client_from_row).transpose().map_err(engine)
+        row.as_ref()
+            .map(client_from_row)
+            .transpose()
+            .map_err(engine)
     }
 
     async fn list_clients(
@@ -634,12 +639,14 @@ impl Store for PostgresStore {
     async fn put_setting_if_absent(&self, name: &str, value: &str) -> StoreResult<String> {
         // ON CONFLICT waits for a concurrent inserter, so the SELECT that
         // follows (a new snapshot under READ COMMITTED) sees the winner.
-        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(name)
-            .bind(value)
-            .execute(&self.pool)
-            .await
-            .map_err(engine)?;
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map_err(engine)?;
         sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
             .bind(name)
             .fetch_one(&self.pool)
@@ -676,7 +683,10 @@ impl Store for PostgresStore {
         // Pool ids never contain '/', so the text is unambiguous; a hash
         // collision only makes two users queue behind each other.
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(format!("user/{pool_id}/{}", username_key.replace('\0', "\\0")))
+            .bind(format!(
+                "user/{pool_id}/{}",
+                username_key.replace('\0', "\\0")
+            ))
             .execute(&mut *tx)
             .await
             .map_err(engine)?;

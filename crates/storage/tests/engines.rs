@@ -153,7 +153,10 @@ async fn pools_crud_versions_and_pages(store: Arc<dyn Store>) {
     for id in ["us-east-1_c", "us-east-1_a", "us-east-1_b", "us-east-1_B"] {
         store.insert_pool(pool_row(id)).await.unwrap();
     }
-    let err = store.insert_pool(pool_row("us-east-1_a")).await.unwrap_err();
+    let err = store
+        .insert_pool(pool_row("us-east-1_a"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::UniqueConflict("pool")), "{err:?}");
 
     let first = store.list_pools(None, 2).await.unwrap();
@@ -172,8 +175,14 @@ async fn pools_crud_versions_and_pages(store: Arc<dyn Store>) {
     let err = store.update_pool(a).await.unwrap_err();
     assert!(matches!(err, StoreError::VersionConflict), "{err:?}");
     let a = store.get_pool("us-east-1_a").await.unwrap().unwrap();
-    assert_eq!((a.version, a.document.as_str()), (2, r#"{"id":"us-east-1_a","n":2}"#));
-    let err = store.update_pool(pool_row("us-east-1_none")).await.unwrap_err();
+    assert_eq!(
+        (a.version, a.document.as_str()),
+        (2, r#"{"id":"us-east-1_a","n":2}"#)
+    );
+    let err = store
+        .update_pool(pool_row("us-east-1_none"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::VersionConflict), "{err:?}");
 
     assert!(store.delete_pool("us-east-1_a").await.unwrap());
@@ -184,7 +193,10 @@ async fn pools_crud_versions_and_pages(store: Arc<dyn Store>) {
 async fn clients_crud_and_lookup(store: Arc<dyn Store>) {
     let store = store.as_ref();
     with_pool(store).await;
-    store.insert_pool(pool_row("us-east-1_other")).await.unwrap();
+    store
+        .insert_pool(pool_row("us-east-1_other"))
+        .await
+        .unwrap();
     let client = |id: &str, pool: &str| ClientRow {
         pool_id: pool.into(),
         client_id: id.into(),
@@ -199,7 +211,10 @@ async fn clients_crud_and_lookup(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let err = store.insert_client(client("c1", POOL)).await.unwrap_err();
-    assert!(matches!(err, StoreError::UniqueConflict("client")), "{err:?}");
+    assert!(
+        matches!(err, StoreError::UniqueConflict("client")),
+        "{err:?}"
+    );
     // A client of a pool that does not exist is refused, not stored.
     let err = store
         .insert_client(client("x", "us-east-1_missing"))
@@ -241,7 +256,10 @@ async fn clients_crud_and_lookup(store: Arc<dyn Store>) {
 async fn unique_keys_are_named_and_batches_are_atomic(store: Arc<dyn Store>) {
     let store = store.as_ref();
     with_pool(store).await;
-    store.insert_pool(pool_row("us-east-1_other")).await.unwrap();
+    store
+        .insert_pool(pool_row("us-east-1_other"))
+        .await
+        .unwrap();
     let mut alice = user("Alice", "s1", Some("a@x"));
     alice.phone_key = Some("+1555".into());
     alice.preferred_username_key = Some("ally".into());
@@ -322,7 +340,14 @@ async fn unique_keys_are_named_and_batches_are_atomic(store: Arc<dyn Store>) {
         UserKey::PreferredUsername("ally"),
     ] {
         let found = store.find_user(POOL, key).await.unwrap().unwrap();
-        assert_eq!(found, UserRow { version: 1, ..alice.clone() }, "{key:?}");
+        assert_eq!(
+            found,
+            UserRow {
+                version: 1,
+                ..alice.clone()
+            },
+            "{key:?}"
+        );
     }
     assert!(store
         .find_user(POOL, UserKey::Username("Alice"))
@@ -373,7 +398,10 @@ async fn versions_are_checked_on_update_and_delete(store: Arc<dyn Store>) {
     let err = store
         .write_users(vec![
             UserWrite::Update(a2.clone()),
-            UserWrite::Update(UserRow { version: 7, ..b.clone() }),
+            UserWrite::Update(UserRow {
+                version: 7,
+                ..b.clone()
+            }),
         ])
         .await
         .unwrap_err();
@@ -481,7 +509,12 @@ async fn cascading_pool_delete(store: Arc<dyn Store>) {
         .is_none());
     // The pool id can be used again, from scratch.
     with_pool(store).await;
-    assert!(store.list_users(POOL, None, 10).await.unwrap().items.is_empty());
+    assert!(store
+        .list_users(POOL, None, 10)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
     store
         .write_users(vec![UserWrite::Insert(user("u0", "s0", None))])
         .await
@@ -495,7 +528,10 @@ async fn settings_first_writer_wins(store: Arc<dyn Store>) {
     assert_eq!(store.put_setting_if_absent("k", "v2").await.unwrap(), "v1");
     assert_eq!(store.get_setting("k").await.unwrap().as_deref(), Some("v1"));
     let long = "x".repeat(100_000);
-    assert_eq!(store.put_setting_if_absent("long", &long).await.unwrap(), long);
+    assert_eq!(
+        store.put_setting_if_absent("long", &long).await.unwrap(),
+        long
+    );
 }
 
 async fn markers_are_recorded_once(store: Arc<dyn Store>) {
@@ -504,7 +540,10 @@ async fn markers_are_recorded_once(store: Arc<dyn Store>) {
     assert!(!store.put_marker("session:1", 10).await.unwrap());
     assert!(store.put_marker("session:2", 10).await.unwrap());
     // Much later markers sweep long-expired ones; a fresh one is still unique.
-    assert!(store.put_marker("session:3", 10 + 2 * 86_400_000).await.unwrap());
+    assert!(store
+        .put_marker("session:3", 10 + 2 * 86_400_000)
+        .await
+        .unwrap());
     assert!(!store
         .put_marker("session:3", 10 + 2 * 86_400_000)
         .await
@@ -531,7 +570,13 @@ async fn alias_keys_round_trip_any_text(store: Arc<dyn Store>) {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(found, UserRow { version: 1, ..row.clone() });
+        assert_eq!(
+            found,
+            UserRow {
+                version: 1,
+                ..row.clone()
+            }
+        );
         let by_phone = store
             .find_user(POOL, UserKey::Phone(&format!("+{key}")))
             .await
@@ -550,7 +595,10 @@ async fn alias_keys_round_trip_any_text(store: Arc<dyn Store>) {
         .write_users(vec![UserWrite::Insert(user("dup", "sd", Some("a\0b@x")))])
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UniqueConflict("email")), "{err:?}");
+    assert!(
+        matches!(err, StoreError::UniqueConflict("email")),
+        "{err:?}"
+    );
     assert!(store
         .find_user(POOL, UserKey::Username("x\0"))
         .await
