@@ -23,12 +23,16 @@ type TestFn = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 fn unique_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
+    // Randomly keyed by the standard library: distinct across runs and machines.
+    let random = {
+        use std::hash::{BuildHasher, Hasher};
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+            % 1_000_000_000
+    };
     format!(
-        "{}_{}_{nanos}",
+        "{}_{}_{random}",
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     )
