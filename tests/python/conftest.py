@@ -7,6 +7,9 @@
 * ``clocked``: a fresh ``--test-clock`` server with ``clocked.clock.advance(seconds)``.
 
 Each test creates its own user pool, so tests are independent of each other.
+
+``USERPOOLS_TEST_ENGINE=postgres`` (see ``pgdb.py``) runs every server on a fresh PostgreSQL
+database of its own, with a random USERPOOLS_MASTER_KEY; a restart keeps both.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pytest
 
 pytest.register_assert_rewrite("helpers")
 
+import pgdb  # noqa: E402
 from helpers import Server, new_credentials  # noqa: E402
 
 # Keep the developer's own AWS configuration out of every client and CLI call.
@@ -35,9 +39,23 @@ def pytest_configure(config):
         "signin: exercises a sign-in flow (AdminInitiateAuth / InitiateAuth / SRP); "
         "run by default, skipped when USERPOOLS_SIGNIN_TESTS=0",
     )
+    config.addinivalue_line("markers", "sqlite_only: runs only on the embedded engine")
+    config.addinivalue_line(
+        "markers", "postgres_only: runs only with USERPOOLS_TEST_ENGINE=postgres")
+
+
+def pytest_report_header(config):
+    target = f" ({pgdb.ADMIN_URL.split('@')[-1]})" if pgdb.is_postgres() else ""
+    return f"userpools engine: {pgdb.ENGINE}{target}"
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "sqlite_only" in item.keywords and pgdb.is_postgres():
+            item.add_marker(pytest.mark.skip(reason="embedded-engine test"))
+        if "postgres_only" in item.keywords and not pgdb.is_postgres():
+            item.add_marker(pytest.mark.skip(
+                reason="PostgreSQL test: set USERPOOLS_TEST_ENGINE=postgres"))
     if os.environ.get("USERPOOLS_SIGNIN_TESTS") != "0":
         return
     skip = pytest.mark.skip(reason="USERPOOLS_SIGNIN_TESTS=0: sign-in tests skipped")
@@ -50,13 +68,37 @@ class ServerFactory:
     def __init__(self, tmp_path_factory):
         self.tmp = tmp_path_factory
         self.servers: list[Server] = []
+        self.databases: list[str] = []
 
-    def __call__(self, data_dir=None, *, start=True, credentials="default", **kwargs) -> Server:
+    def database(self) -> dict:
+        """A fresh PostgreSQL database: the environment that points a server at it."""
+        name, url = pgdb.create_database()
+        self.databases.append(name)
+        return {"USERPOOLS_DATABASE_URL": url, "USERPOOLS_MASTER_KEY": pgdb.new_master_key(),
+                "_database": name}
+
+    def __call__(self, data_dir=None, *, start=True, credentials="default", share=None,
+                 **kwargs) -> Server:
+        """Starts a server; with ``share=other`` (PostgreSQL) a second node on other's
+        database, with its master key."""
         if data_dir is None:
             data_dir = self.tmp.mktemp("data")
         if credentials == "default":
-            credentials = new_credentials()
+            credentials = share.credentials if share is not None else new_credentials()
+        if pgdb.is_postgres() or share is not None:
+            if share is not None:
+                env = {k: share.extra_env[k] for k in
+                       ("USERPOOLS_DATABASE_URL", "USERPOOLS_MASTER_KEY")}
+                env["_database"] = share.database
+            else:
+                env = self.database()
+            database = env.pop("_database")
+            env.update(kwargs.pop("extra_env", None) or {})
+            kwargs["extra_env"] = env
+        else:
+            database = None
         s = Server(data_dir, self.tmp.getbasetemp() / "logs", credentials=credentials, **kwargs)
+        s.database = database
         self.servers.append(s)
         if start:
             s.start()
@@ -66,6 +108,11 @@ class ServerFactory:
         for s in self.servers:
             if s.running():
                 s.kill()
+        for name in self.databases:
+            try:
+                pgdb.drop_database(name)
+            except Exception as e:  # a leftover database must not fail the run
+                print(f"warning: could not drop database {name}: {e}")
 
 
 @pytest.fixture(scope="session")

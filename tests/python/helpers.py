@@ -137,6 +137,8 @@ class Server:
         self.signing_skew = 0.0
         self.clock = Clock(self)
         self.name = f"server{next(_counter)}"
+        # Name of the PostgreSQL database it runs on (set by the fixtures), else None.
+        self.database: str | None = None
 
     # ----------------------------------------------------------------- lifecycle
     @property

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import stat
 
+import pytest
+
 import messages as M
+import pgdb
 from helpers import (
     all_pools,
     attrs_of,
@@ -174,6 +177,9 @@ def test_no_plain_text_password_on_disk(make_server):
                     for enc in (pw.encode(), pw.encode("utf-16-le")):
                         if enc in data:
                             found.append((f, pw))
+        if s.database:  # PostgreSQL: every row of every table, as text
+            text = pgdb.dump_text(s.database)
+            found += [("postgres", pw) for pw in secrets_used if pw in text]
         return found
 
     assert scan() == []  # while running (WAL not checkpointed)
@@ -181,6 +187,7 @@ def test_no_plain_text_password_on_disk(make_server):
     assert scan() == []
 
 
+@pytest.mark.sqlite_only
 def test_data_dir_holds_sqlite_and_a_private_key_file(make_server):
     s = make_server()
     create_pool(s.client())
@@ -216,3 +223,23 @@ def test_env_master_key_not_written_to_data_dir(make_server, tmp_path):
             data = open(os.path.join(root, f), "rb").read()
             assert key.encode() not in data, f
             assert bytes.fromhex(key) not in data, f
+
+
+@pytest.mark.postgres_only
+def test_postgres_keeps_everything_in_the_database(make_server):
+    """On PostgreSQL (with USERPOOLS_MASTER_KEY) the data dir stays empty: a node has no
+    state of its own; the schema is migrated once and sealed values are not plain text."""
+    s = make_server()
+    pool = create_pool(s.client())
+    create_user(s.client(), pool, "pg")
+    s.restart()
+    assert status(s.client(), pool, "pg") == "FORCE_CHANGE_PASSWORD"
+    s.stop()
+    assert not any(files for _root, _dirs, files in os.walk(s.data_dir)), \
+        os.listdir(s.data_dir)
+    assert pgdb.query(s.database, "SELECT count(*) FROM userpools_migrations") == [[1]]
+    names = {r[0] for r in pgdb.query(s.database, "SELECT name FROM settings")}
+    assert "master_key_check" in names
+    text = pgdb.dump_text(s.database)
+    assert s.extra_env["USERPOOLS_MASTER_KEY"] not in text
+    assert s.credentials[1] not in text

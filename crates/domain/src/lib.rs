@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod clock;
 pub mod error;
+mod locks;
 pub mod model;
 pub mod policy;
 pub mod random;

@@ -92,6 +92,8 @@ pub struct Service {
     pub(crate) issuer_base_url: String,
     pub(crate) signing_keys:
         std::sync::RwLock<std::collections::HashMap<String, Arc<crate::tokens::PoolSigningKeys>>>,
+    /// Writers of one user on this node queue here (see [`Service::modify_user`]).
+    user_locks: crate::locks::KeyedLocks,
 }
 
 /// Deployment settings of the service.
@@ -255,6 +257,7 @@ impl Service {
             account_id: config.account_id,
             issuer_base_url: config.issuer_base_url.trim_end_matches('/').to_owned(),
             signing_keys: Default::default(),
+            user_locks: Default::default(),
         }
     }
 
@@ -746,13 +749,33 @@ impl Service {
 
     /// Runs `change` on the current user and stores the result, retrying on
     /// concurrent changes. `change` sees a fresh copy on every attempt.
+    ///
+    /// Writers of one user first queue on this node, then (on a shared store)
+    /// across nodes through [`Store::lock_user`], so that a burst of calls on
+    /// one user runs one after the other instead of retrying; the version
+    /// check of the write still decides, and a conflict (another writer that
+    /// named the user by an alias, a lock lost with its connection) is retried
+    /// after a short jittered pause.
     pub(crate) async fn modify_user<R>(
         &self,
         pool: &UserPool,
         name: &str,
         mut change: impl FnMut(&mut User) -> DomainResult<R>,
     ) -> DomainResult<(User, R)> {
-        for _ in 0..WRITE_ATTEMPTS {
+        let key = pool.normalise(name);
+        let _local = self.user_locks.lock(format!("{}/{key}", pool.id)).await;
+        let _shared = match self.store.lock_user(&pool.id, &key).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                // Only an optimisation: go on optimistically.
+                tracing::warn!(target: "userpools", error = %e, "user lock unavailable");
+                userpools_storage::UserLock::none()
+            }
+        };
+        for attempt in 0..WRITE_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(retry_pause(attempt)).await;
+            }
             let LoadedUser { mut user, version } = self.require_user(pool, name).await?;
             let result = change(&mut user)?;
             user.modified_ms = self.clock.now_millis();
@@ -1420,6 +1443,16 @@ impl Service {
         .await?;
         Ok(())
     }
+}
+
+/// Pause before retry `attempt` (1-based) of an optimistic write: random in
+/// [0, min(2^attempt, 64)] milliseconds, so that racing writers spread out.
+fn retry_pause(attempt: usize) -> std::time::Duration {
+    let ceiling = 1u64 << attempt.min(6);
+    let mut byte = [0u8; 2];
+    random::fill(&mut byte);
+    let micros = u64::from(u16::from_le_bytes(byte)) * ceiling * 1000 / u64::from(u16::MAX);
+    std::time::Duration::from_micros(micros)
 }
 
 fn credential_context(pool_id: &str, username: &str) -> Vec<u8> {

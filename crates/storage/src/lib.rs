@@ -8,8 +8,10 @@
 //! (optimistic concurrency; the loser gets [`StoreError::VersionConflict`] and
 //! retries from a fresh read).
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -122,6 +124,36 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+/// A per-user write lock taken with [`Store::lock_user`]; dropping it
+/// releases the lock. Engines without a shared lock return [`UserLock::none`].
+pub struct UserLock {
+    _held: Option<Box<dyn Send>>,
+}
+
+impl UserLock {
+    /// A lock that holds nothing (single-process engines).
+    pub fn none() -> Self {
+        Self { _held: None }
+    }
+
+    /// Keeps `held` (a transaction, a guard…) alive until the lock is dropped.
+    pub fn new(held: impl Send + 'static) -> Self {
+        Self {
+            _held: Some(Box::new(held)),
+        }
+    }
+}
+
+impl std::fmt::Debug for UserLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self._held.is_some() {
+            "UserLock(held)"
+        } else {
+            "UserLock(none)"
+        })
+    }
+}
+
 /// The one storage interface. Every method is atomic and durable when it
 /// returns `Ok`.
 #[async_trait]
@@ -175,4 +207,12 @@ pub trait Store: Send + Sync + 'static {
     /// Records a one-time marker (a used session, a consumed challenge) that
     /// may be forgotten after `expires_ms`; true if it was not recorded yet.
     async fn put_marker(&self, name: &str, expires_ms: i64) -> StoreResult<bool>;
+
+    /// Queues writers of one user (by normalised username) across every
+    /// process sharing the store, until the returned lock is dropped. Only an
+    /// optimisation against retry storms: writes still carry their versions.
+    /// The default (one process per store) holds nothing.
+    async fn lock_user(&self, _pool_id: &str, _username_key: &str) -> StoreResult<UserLock> {
+        Ok(UserLock::none())
+    }
 }

@@ -10,7 +10,7 @@ use userpools_domain::clock::{Clock, SystemClock, TestClock};
 use userpools_domain::seal::MasterKey;
 use userpools_domain::service::{Service, ServiceConfig};
 use userpools_server::{AccessKey, AppState, KeyRing};
-use userpools_storage::{SqliteStore, Store};
+use userpools_storage::{PostgresOptions, PostgresStore, SqliteStore, Store};
 
 #[derive(Parser)]
 #[command(
@@ -25,7 +25,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the server with the embedded store.
+    /// Run the server (embedded store, or PostgreSQL with --database-url).
     Serve(ServeArgs),
 }
 
@@ -34,9 +34,23 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:9229")]
     listen: SocketAddr,
-    /// Directory of the embedded store (created if missing).
+    /// Directory of the embedded store and of the generated master key file
+    /// (created if missing; unused with --database-url and USERPOOLS_MASTER_KEY).
     #[arg(long, default_value = "./userpools-data")]
     data_dir: PathBuf,
+    /// PostgreSQL URL (`postgres://user:password@host:5432/db`): use the shared
+    /// PostgreSQL engine instead of the embedded store. Requires USERPOOLS_MASTER_KEY.
+    #[arg(long, env = "USERPOOLS_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Maximum PostgreSQL connections of this node's main pool (a second pool
+    /// of the same size holds per-user write locks).
+    #[arg(
+        long,
+        env = "USERPOOLS_DATABASE_POOL_SIZE",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..=1000)
+    )]
+    database_pool_size: u32,
     /// Region of the pools and of SigV4 scopes.
     #[arg(long, default_value = "us-east-1")]
     region: String,
@@ -153,13 +167,58 @@ fn random_secret(len: usize) -> String {
     )
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+/// Checks that the master key opens what the store holds: a check value is
+/// sealed on first start, and a node with another key refuses to start.
+async fn check_master_key(store: &dyn Store, master: &MasterKey) -> anyhow::Result<()> {
+    const CONTEXT: &[u8] = b"master-key-check";
+    let candidate = master.seal(CONTEXT, b"userpools");
+    let stored = store
+        .put_setting_if_absent("master_key_check", &candidate)
+        .await?;
+    if master.open(CONTEXT, &stored).is_err() {
+        bail!(
+            "the master key does not open the data in this store: every node sharing a \
+             database must use the same USERPOOLS_MASTER_KEY"
+        );
+    }
+    Ok(())
+}
+
+async fn open_store(args: &ServeArgs) -> anyhow::Result<(Arc<dyn Store>, Arc<MasterKey>, String)> {
+    if let Some(url) = &args.database_url {
+        // Every node must seal and open with the same key: a key file made
+        // in one node's data dir would silently differ between nodes.
+        if std::env::var_os("USERPOOLS_MASTER_KEY").is_none() {
+            bail!(
+                "--database-url (USERPOOLS_DATABASE_URL) needs USERPOOLS_MASTER_KEY: the same \
+                 64-hex-digit key on every node (generate one with `openssl rand -hex 32`; \
+                 see docs/deployment.md)"
+            );
+        }
+        let master = Arc::new(master_key(&args.data_dir)?);
+        let options = PostgresOptions::from_url(url, args.database_pool_size)?;
+        let target = format!("postgres {}", options.describe());
+        let store = PostgresStore::connect(options)
+            .await
+            .with_context(|| format!("opening {target}"))?;
+        return Ok((Arc::new(store), master, target));
+    }
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating {}", args.data_dir.display()))?;
+    let master = Arc::new(master_key(&args.data_dir)?);
+    let store = SqliteStore::open(&args.data_dir)?;
+    Ok((
+        Arc::new(store),
+        master,
+        format!("sqlite {}", args.data_dir.display()),
+    ))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let account_id =
         std::env::var("USERPOOLS_ACCOUNT_ID").unwrap_or_else(|_| "000000000000".into());
-    let master = Arc::new(master_key(&args.data_dir)?);
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.data_dir)?);
+    let (store, master, target) = open_store(&args).await?;
+    check_master_key(store.as_ref(), &master).await?;
     let mut keys = KeyRing::default();
     keys.insert(root_key(store.as_ref(), &master, &account_id).await?);
 
@@ -168,6 +227,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Some(clock) => clock.clone(),
         None => Arc::new(SystemClock),
     };
+    if args.database_url.is_some() && args.issuer_base_url.is_none() {
+        tracing::warn!(
+            target: "userpools",
+            "tokens name this node (http://{}) as issuer: behind a load balancer, give every \
+             node the same --issuer-base-url, or a token from one node is refused by another",
+            args.listen
+        );
+    }
     let issuer_base_url = args
         .issuer_base_url
         .clone()
@@ -186,7 +253,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
-    tracing::info!(target: "userpools", listen = %args.listen, data_dir = %args.data_dir.display(), "serving");
+    tracing::info!(target: "userpools", listen = %args.listen, store = %target, "serving");
     userpools_server::serve(listener, state, async {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]

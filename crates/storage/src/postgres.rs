@@ -1,0 +1,723 @@
+//! The shared engine: PostgreSQL through sqlx, for several stateless
+//! userpools nodes on one database.
+//!
+//! Semantics are those of the SQLite engine: every method is one transaction
+//! (a user batch applies whole or not at all), updates and deletes carry the
+//! version they expect ([`StoreError::VersionConflict`] otherwise), unique
+//! lookup keys are enforced by unique indexes and reported as
+//! [`StoreError::UniqueConflict`] with the same key names. Commits use the
+//! server's `synchronous_commit` (on by default): a successful call is on disk.
+//!
+//! Key columns use the `"C"` collation so that ordering and pagination are
+//! bytewise, exactly as in SQLite. PostgreSQL text cannot hold NUL, which an
+//! alias attribute value could contain: the alias key columns are stored with
+//! an injective escape (`\` → `\\`, NUL → `\0`) and unescaped on read.
+//!
+//! [`Store::lock_user`] takes a transaction-scoped advisory lock on a second,
+//! separate connection pool, so that writers of one user on different nodes
+//! queue instead of retrying. The lock is only an optimisation: correctness
+//! still comes from the version checks, so a lock lost with its connection
+//! cannot corrupt anything.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Postgres, Row, Transaction};
+
+use crate::{
+    ClientRow, Page, PoolRow, Store, StoreError, StoreResult, UserKey, UserLock, UserRow, UserWrite,
+};
+
+/// Schema migrations, applied in order; the index + 1 is the schema version
+/// recorded in `userpools_migrations`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE pools (
+    pool_id   TEXT COLLATE "C" PRIMARY KEY,
+    document  TEXT NOT NULL,
+    version   BIGINT NOT NULL
+);
+CREATE TABLE clients (
+    client_id TEXT COLLATE "C" PRIMARY KEY,
+    pool_id   TEXT COLLATE "C" NOT NULL REFERENCES pools(pool_id) ON DELETE CASCADE,
+    document  TEXT NOT NULL,
+    version   BIGINT NOT NULL
+);
+CREATE INDEX clients_by_pool ON clients(pool_id, client_id);
+CREATE TABLE users (
+    pool_id      TEXT COLLATE "C" NOT NULL REFERENCES pools(pool_id) ON DELETE CASCADE,
+    username     TEXT COLLATE "C" NOT NULL,
+    username_key TEXT COLLATE "C" NOT NULL,
+    sub          TEXT COLLATE "C" NOT NULL,
+    email_key    TEXT COLLATE "C",
+    phone_key    TEXT COLLATE "C",
+    preferred_username_key TEXT COLLATE "C",
+    document     TEXT NOT NULL,
+    version      BIGINT NOT NULL,
+    CONSTRAINT users_pkey PRIMARY KEY (pool_id, username)
+);
+CREATE UNIQUE INDEX users_by_username_key ON users(pool_id, username_key);
+CREATE UNIQUE INDEX users_by_sub ON users(pool_id, sub);
+CREATE UNIQUE INDEX users_by_email ON users(pool_id, email_key) WHERE email_key IS NOT NULL;
+CREATE UNIQUE INDEX users_by_phone ON users(pool_id, phone_key) WHERE phone_key IS NOT NULL;
+CREATE UNIQUE INDEX users_by_preferred_username ON users(pool_id, preferred_username_key)
+    WHERE preferred_username_key IS NOT NULL;
+CREATE TABLE settings (
+    name  TEXT COLLATE "C" PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE markers (
+    name       TEXT COLLATE "C" PRIMARY KEY,
+    expires_ms BIGINT NOT NULL
+);
+CREATE INDEX markers_by_expiry ON markers(expires_ms);
+"#];
+
+/// Advisory lock key serialising migrations of concurrently starting nodes
+/// (`0x7573_6572_706f_6f6c` = "userpool").
+const MIGRATION_LOCK: i64 = 0x7573_6572_706f_6f6c;
+
+/// How long a node waits for a connection from its pool.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Settings of the PostgreSQL engine.
+#[derive(Clone)]
+pub struct PostgresOptions {
+    /// Connection options (parsed from a `postgres://` URL).
+    pub connect: PgConnectOptions,
+    /// Maximum connections of the main pool; the lock pool has as many.
+    pub pool_size: u32,
+}
+
+impl std::fmt::Debug for PostgresOptions {
+    // The connect options hold the password: show only where they point.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresOptions")
+            .field("target", &describe(&self.connect))
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
+}
+
+impl PostgresOptions {
+    /// Parses a `postgres://user:password@host:port/database?…` URL.
+    pub fn from_url(url: &str, pool_size: u32) -> StoreResult<Self> {
+        let connect: PgConnectOptions = url
+            .parse()
+            .map_err(|e| StoreError::Engine(format!("invalid database URL: {}", redact(e))))?;
+        Ok(Self {
+            connect,
+            pool_size: pool_size.max(1),
+        })
+    }
+
+    /// `user@host:port/database`, without the password (for logs).
+    pub fn describe(&self) -> String {
+        describe(&self.connect)
+    }
+}
+
+fn describe(o: &PgConnectOptions) -> String {
+    format!(
+        "{}@{}:{}/{}",
+        o.get_username(),
+        o.get_host(),
+        o.get_port(),
+        o.get_database().unwrap_or(o.get_username())
+    )
+}
+
+/// sqlx's URL parse errors may quote the URL; never echo it.
+fn redact(e: sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Configuration(_) => "malformed URL or unsupported option".into(),
+        other => other.to_string(),
+    }
+}
+
+/// PostgreSQL engine: a main pool for reads and writes and a lock pool whose
+/// connections only hold per-user advisory locks (two pools, so that lock
+/// holders waiting for a main connection can never starve each other).
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+    lock_pool: PgPool,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("target", &describe(&self.pool.connect_options()))
+            .finish()
+    }
+}
+
+/// Maps a sqlx error: unique and foreign-key violations as SQLite reports
+/// them, serialization failures and deadlocks as version conflicts.
+fn engine(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        match db.code().as_deref() {
+            // unique_violation, foreign_key_violation (SQLite reports both as
+            // constraint violations, the latter as an "unknown" key).
+            Some("23505") | Some("23503") => {
+                return StoreError::UniqueConflict(unique_key_of(db.constraint().unwrap_or("")))
+            }
+            // serialization_failure, deadlock_detected: the caller retries.
+            Some("40001") | Some("40P01") => return StoreError::VersionConflict,
+            _ => {}
+        }
+    }
+    StoreError::Engine(e.to_string())
+}
+
+/// Maps a constraint (index) name to the key name that sqlite.rs reports.
+fn unique_key_of(constraint: &str) -> &'static str {
+    match constraint {
+        "users_pkey" | "users_by_username_key" => "username",
+        "users_by_sub" => "sub",
+        "users_by_email" => "email",
+        "users_by_phone" => "phone_number",
+        "users_by_preferred_username" => "preferred_username",
+        "pools_pkey" => "pool",
+        "clients_pkey" => "client",
+        "settings_pkey" => "setting",
+        _ => "unknown",
+    }
+}
+
+/// Escapes an alias key for a PostgreSQL text column (injective; no NUL).
+fn escape_key(key: &str) -> String {
+    if !key.contains(['\\', '\0']) {
+        return key.to_owned();
+    }
+    let mut out = String::with_capacity(key.len() + 2);
+    for c in key.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\0' => out.push_str("\\0"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Inverse of [`escape_key`].
+fn unescape_key(stored: String) -> String {
+    if !stored.contains('\\') {
+        return stored;
+    }
+    let mut out = String::with_capacity(stored.len());
+    let mut chars = stored.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('0') => out.push('\0'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+const USER_COLUMNS: &str = "pool_id, username, username_key, sub, email_key, phone_key, preferred_username_key, document, version";
+
+fn user_from_row(r: &PgRow) -> Result<UserRow, sqlx::Error> {
+    let key = |i: usize| -> Result<Option<String>, sqlx::Error> {
+        Ok(r.try_get::<Option<String>, _>(i)?.map(unescape_key))
+    };
+    Ok(UserRow {
+        pool_id: r.try_get(0)?,
+        username: r.try_get(1)?,
+        username_key: r.try_get(2)?,
+        sub: r.try_get(3)?,
+        email_key: key(4)?,
+        phone_key: key(5)?,
+        preferred_username_key: key(6)?,
+        document: r.try_get(7)?,
+        version: r.try_get(8)?,
+    })
+}
+
+fn client_from_row(r: &PgRow) -> Result<ClientRow, sqlx::Error> {
+    Ok(ClientRow {
+        pool_id: r.try_get(0)?,
+        client_id: r.try_get(1)?,
+        document: r.try_get(2)?,
+        version: r.try_get(3)?,
+    })
+}
+
+fn pool_from_row(r: &PgRow) -> Result<PoolRow, sqlx::Error> {
+    Ok(PoolRow {
+        pool_id: r.try_get(0)?,
+        document: r.try_get(1)?,
+        version: r.try_get(2)?,
+    })
+}
+
+/// Turns `limit + 1` fetched rows into a page.
+fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(key)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+fn expect_one_changed(changed: u64) -> StoreResult<()> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::VersionConflict)
+    }
+}
+
+fn fetch_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1
+}
+
+impl PostgresStore {
+    /// Connects, then migrates the schema under an advisory lock (so that
+    /// nodes starting together migrate once).
+    pub async fn connect(options: PostgresOptions) -> StoreResult<Self> {
+        let connect = options.connect.application_name("userpools");
+        let pool = PgPoolOptions::new()
+            .max_connections(options.pool_size)
+            .min_connections(0)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(connect.clone())
+            .await
+            .map_err(|e| StoreError::Engine(format!("connecting to PostgreSQL: {e}")))?;
+        // A lock connection stays idle in its transaction while the node does
+        // the password work; the server ends it if the node vanishes.
+        let lock_connect = connect.options([
+            ("idle_in_transaction_session_timeout", "60s"),
+            ("lock_timeout", "30s"),
+        ]);
+        let lock_pool = PgPoolOptions::new()
+            .max_connections(options.pool_size)
+            .min_connections(0)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_lazy_with(lock_connect);
+        let store = Self { pool, lock_pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(engine)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(engine)?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS userpools_migrations (
+                version    INTEGER PRIMARY KEY,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(engine)?;
+        let current: i32 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM userpools_migrations")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(engine)?;
+        if current as usize > MIGRATIONS.len() {
+            return Err(StoreError::Engine(format!(
+                "the database schema (version {current}) is newer than this userpools \
+                 (version {}): upgrade the binary",
+                MIGRATIONS.len()
+            )));
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            // One statement at a time (the migrations hold no `;` in literals).
+            for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                sqlx::query(statement)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(engine)?;
+            }
+            sqlx::query("INSERT INTO userpools_migrations (version) VALUES ($1)")
+                .bind(index as i32 + 1)
+                .execute(&mut *tx)
+                .await
+                .map_err(engine)?;
+            tracing::info!(target: "userpools", version = index + 1, "PostgreSQL schema migrated");
+        }
+        tx.commit().await.map_err(engine)
+    }
+
+    /// Closes both pools (waits for connections in use to be returned).
+    pub async fn close(&self) {
+        self.lock_pool.close().await;
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn insert_pool(&self, row: PoolRow) -> StoreResult<()> {
+        sqlx::query("INSERT INTO pools (pool_id, document, version) VALUES ($1, $2, 1)")
+            .bind(row.pool_id)
+            .bind(row.document)
+            .execute(&self.pool)
+            .await
+            .map_err(engine)?;
+        Ok(())
+    }
+
+    async fn update_pool(&self, row: PoolRow) -> StoreResult<()> {
+        let n = sqlx::query(
+            "UPDATE pools SET document = $2, version = version + 1 WHERE pool_id = $1 AND version = $3",
+        )
+        .bind(row.pool_id)
+        .bind(row.document)
+        .bind(row.version)
+        .execute(&self.pool)
+        .await
+        .map_err(engine)?
+        .rows_affected();
+        expect_one_changed(n)
+    }
+
+    async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool> {
+        // Clients and users go with it (ON DELETE CASCADE), in one statement.
+        let n = sqlx::query("DELETE FROM pools WHERE pool_id = $1")
+            .bind(pool_id)
+            .execute(&self.pool)
+            .await
+            .map_err(engine)?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<PoolRow>> {
+        let row = sqlx::query("SELECT pool_id, document, version FROM pools WHERE pool_id = $1")
+            .bind(pool_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(engine)?;
+        row.as_ref().map(pool_from_row).transpose().map_err(engine)
+    }
+
+    async fn list_pools(&self, after: Option<&str>, limit: usize) -> StoreResult<Page<PoolRow>> {
+        let rows = sqlx::query(
+            "SELECT pool_id, document, version FROM pools WHERE pool_id > $1 ORDER BY pool_id LIMIT $2",
+        )
+        .bind(after.unwrap_or(""))
+        .bind(fetch_limit(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(engine)?;
+        let rows = rows
+            .iter()
+            .map(pool_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(engine)?;
+        Ok(page(rows, limit, |r| r.pool_id.clone()))
+    }
+
+    async fn insert_client(&self, row: ClientRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO clients (pool_id, client_id, document, version) VALUES ($1, $2, $3, 1)",
+        )
+        .bind(row.pool_id)
+        .bind(row.client_id)
+        .bind(row.document)
+        .execute(&self.pool)
+        .await
+        .map_err(engine)?;
+        Ok(())
+    }
+
+    async fn update_client(&self, row: ClientRow) -> StoreResult<()> {
+        let n = sqlx::query(
+            "UPDATE clients SET document = $3, version = version + 1 \
+             WHERE pool_id = $1 AND client_id = $2 AND version = $4",
+        )
+        .bind(row.pool_id)
+        .bind(row.client_id)
+        .bind(row.document)
+        .bind(row.version)
+        .execute(&self.pool)
+        .await
+        .map_err(engine)?
+        .rows_affected();
+        expect_one_changed(n)
+    }
+
+    async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
+        let n = sqlx::query("DELETE FROM clients WHERE pool_id = $1 AND client_id = $2")
+            .bind(pool_id)
+            .bind(client_id)
+            .execute(&self.pool)
+            .await
+            .map_err(engine)?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<ClientRow>> {
+        let row = sqlx::query(
+            "SELECT pool_id, client_id, document, version FROM clients WHERE pool_id = $1 AND client_id = $2",
+        )
+        .bind(pool_id)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(engine)?;
+        row.as_ref()
+            .map(client_from_row)
+            .transpose()
+            .map_err(engine)
+    }
+
+    async fn find_client(&self, client_id: &str) -> StoreResult<Option<ClientRow>> {
+        let row = sqlx::query(
+            "SELECT pool_id, client_id, document, version FROM clients WHERE client_id = $1",
+        )
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(engine)?;
+        row.as_ref()
+            .map(client_from_row)
+            .transpose()
+            .map_err(engine)
+    }
+
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<ClientRow>> {
+        let rows = sqlx::query(
+            "SELECT pool_id, client_id, document, version FROM clients \
+             WHERE pool_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3",
+        )
+        .bind(pool_id)
+        .bind(after.unwrap_or(""))
+        .bind(fetch_limit(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(engine)?;
+        let rows = rows
+            .iter()
+            .map(client_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(engine)?;
+        Ok(page(rows, limit, |r| r.client_id.clone()))
+    }
+
+    async fn find_user(&self, pool_id: &str, key: UserKey<'_>) -> StoreResult<Option<UserRow>> {
+        let (column, value) = match key {
+            UserKey::Username(v) => ("username_key", v.to_owned()),
+            UserKey::Sub(v) => ("sub", v.to_owned()),
+            UserKey::Email(v) => ("email_key", escape_key(v)),
+            UserKey::Phone(v) => ("phone_key", escape_key(v)),
+            UserKey::PreferredUsername(v) => ("preferred_username_key", escape_key(v)),
+        };
+        // No stored username or sub contains NUL (PostgreSQL text cannot).
+        if value.contains('\0') {
+            return Ok(None);
+        }
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE pool_id = $1 AND {column} = $2");
+        let row = sqlx::query(&sql)
+            .bind(pool_id)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(engine)?;
+        row.as_ref().map(user_from_row).transpose().map_err(engine)
+    }
+
+    async fn write_users(&self, writes: Vec<UserWrite>) -> StoreResult<()> {
+        let mut tx: Transaction<'static, Postgres> = self.pool.begin().await.map_err(engine)?;
+        for write in writes {
+            match write {
+                UserWrite::Insert(u) => {
+                    sqlx::query(&format!(
+                        "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)"
+                    ))
+                    .bind(u.pool_id)
+                    .bind(u.username)
+                    .bind(u.username_key)
+                    .bind(u.sub)
+                    .bind(u.email_key.as_deref().map(escape_key))
+                    .bind(u.phone_key.as_deref().map(escape_key))
+                    .bind(u.preferred_username_key.as_deref().map(escape_key))
+                    .bind(u.document)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(engine)?;
+                }
+                UserWrite::Update(u) => {
+                    let n = sqlx::query(
+                        "UPDATE users SET username_key = $3, sub = $4, email_key = $5, phone_key = $6, \
+                         preferred_username_key = $7, document = $8, version = version + 1 \
+                         WHERE pool_id = $1 AND username = $2 AND version = $9",
+                    )
+                    .bind(u.pool_id)
+                    .bind(u.username)
+                    .bind(u.username_key)
+                    .bind(u.sub)
+                    .bind(u.email_key.as_deref().map(escape_key))
+                    .bind(u.phone_key.as_deref().map(escape_key))
+                    .bind(u.preferred_username_key.as_deref().map(escape_key))
+                    .bind(u.document)
+                    .bind(u.version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(engine)?
+                    .rows_affected();
+                    expect_one_changed(n)?;
+                }
+                UserWrite::Delete {
+                    pool_id,
+                    username,
+                    version,
+                } => {
+                    let n = sqlx::query(
+                        "DELETE FROM users WHERE pool_id = $1 AND username = $2 AND version = $3",
+                    )
+                    .bind(pool_id)
+                    .bind(username)
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(engine)?
+                    .rows_affected();
+                    expect_one_changed(n)?;
+                }
+            }
+        }
+        // Dropping `tx` on an early return rolls the whole batch back.
+        tx.commit().await.map_err(engine)
+    }
+
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<UserRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE pool_id = $1 AND username_key > $2 \
+             ORDER BY username_key LIMIT $3"
+        ))
+        .bind(pool_id)
+        .bind(after.unwrap_or(""))
+        .bind(fetch_limit(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(engine)?;
+        let rows = rows
+            .iter()
+            .map(user_from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(engine)?;
+        Ok(page(rows, limit, |r| r.username_key.clone()))
+    }
+
+    async fn get_setting(&self, name: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(engine)
+    }
+
+    async fn put_setting_if_absent(&self, name: &str, value: &str) -> StoreResult<String> {
+        // ON CONFLICT waits for a concurrent inserter, so the SELECT that
+        // follows (a new snapshot under READ COMMITTED) sees the winner.
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map_err(engine)?;
+        sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(engine)
+    }
+
+    async fn put_marker(&self, name: &str, expires_ms: i64) -> StoreResult<bool> {
+        // Expired markers are swept on the way (a few at a time, skipping rows
+        // another node is sweeping); their names are unique ids.
+        sqlx::query(
+            "DELETE FROM markers WHERE name IN \
+             (SELECT name FROM markers WHERE expires_ms < $1 LIMIT 100 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind(expires_ms - 86_400_000)
+        .execute(&self.pool)
+        .await
+        .map_err(engine)?;
+        let n = sqlx::query(
+            "INSERT INTO markers (name, expires_ms) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(expires_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(engine)?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn lock_user(&self, pool_id: &str, username_key: &str) -> StoreResult<UserLock> {
+        let mut tx: Transaction<'static, Postgres> =
+            self.lock_pool.begin().await.map_err(engine)?;
+        // Pool ids never contain '/', so the text is unambiguous; a hash
+        // collision only makes two users queue behind each other.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(format!(
+                "user/{pool_id}/{}",
+                username_key.replace('\0', "\\0")
+            ))
+            .execute(&mut *tx)
+            .await
+            .map_err(engine)?;
+        // Dropping the transaction rolls it back, which releases the lock.
+        Ok(UserLock::new(tx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_escape_is_injective_and_reversible() {
+        let samples = ["", "a", "\\", "\0", "\\0", "a\0b", "\\\\0", "x\\"];
+        let escaped: Vec<String> = samples.iter().map(|s| escape_key(s)).collect();
+        for (s, e) in samples.iter().zip(&escaped) {
+            assert!(!e.contains('\0'));
+            assert_eq!(&unescape_key(e.clone()), s);
+        }
+        let mut unique = escaped.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), samples.len());
+    }
+
+    #[test]
+    fn options_debug_hides_the_password() {
+        let o = PostgresOptions::from_url("postgres://u:s3cr3t@db.example:6543/up", 3).unwrap();
+        let shown = format!("{o:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert_eq!(o.describe(), "u@db.example:6543/up");
+    }
+}
