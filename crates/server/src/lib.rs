@@ -2,8 +2,11 @@
 //! every operation the model does not mark noAuth, the operations, and the
 //! few side routes (`/health`, the test clock).
 
+pub mod config;
 mod errors;
+pub mod iam;
 mod operations;
+pub mod quota;
 pub mod sigv4;
 
 use std::sync::Arc;
@@ -20,6 +23,9 @@ use userpools_domain::service::Service;
 use userpools_wire::{codec, WireError};
 
 pub use errors::domain_to_wire;
+pub use config::{Config, ConfigError};
+pub use iam::Authority;
+pub use quota::{QuotaConfig, Quotas};
 pub use sigv4::{AccessKey, KeyRing};
 
 /// Largest request body accepted (Cognito requests are small).
@@ -33,6 +39,8 @@ pub struct AppState {
     pub keys: KeyRing,
     /// The test clock, when the server runs with `--test-clock`.
     pub test_clock: Option<Arc<TestClock>>,
+    /// Request-rate quotas.
+    pub quotas: Quotas,
 }
 
 /// Builds the router.
@@ -135,13 +143,24 @@ async fn dispatch(
             body,
         };
         // Signatures are checked against real time: clients sign with their clock.
-        sigv4::verify(
+        let key = sigv4::verify(
             &request,
             &state.keys,
             state.service.region(),
             SystemClock.now(),
         )?;
+        // IAM: after authentication, before validation and any state change.
+        iam::authorize(
+            &key.principal_arn,
+            &key.authority,
+            operation,
+            body,
+            state.service.region(),
+            state.service.account_id(),
+        )?;
     }
+    // Throttled requests change nothing: the quota is checked before the operation runs.
+    state.quotas.admit(operation, body).await?;
     operations::call(&state.service, operation, body).await
 }
 

@@ -30,6 +30,8 @@ pub struct AccessKey {
     pub session_token: Option<String>,
     /// The principal's ARN (for authorization messages).
     pub principal_arn: String,
+    /// What the key may do: everything (root) or what its policies allow.
+    pub authority: crate::iam::Authority,
 }
 
 impl std::fmt::Debug for AccessKey {
@@ -42,6 +44,7 @@ impl std::fmt::Debug for AccessKey {
                 &self.session_token.as_ref().map(|_| "*** redacted ***"),
             )
             .field("principal_arn", &self.principal_arn)
+            .field("authority", &self.authority)
             .finish()
     }
 }
@@ -406,6 +409,7 @@ mod tests {
             secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
             session_token: None,
             principal_arn: "arn:aws:iam::000000000000:root".into(),
+            authority: crate::iam::Authority::Root,
         });
         ring
     }

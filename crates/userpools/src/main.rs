@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use userpools_domain::clock::{Clock, SystemClock, TestClock};
 use userpools_domain::seal::MasterKey;
 use userpools_domain::service::{Service, ServiceConfig};
-use userpools_server::{AccessKey, AppState, KeyRing};
+use userpools_server::{AccessKey, AppState, Authority, KeyRing, Quotas};
 use userpools_storage::{PostgresOptions, PostgresStore, SqliteStore, Store};
 
 #[derive(Parser)]
@@ -60,6 +60,9 @@ struct ServeArgs {
     /// Base URL of token issuers (`<base>/<poolId>`); defaults to the listen URL.
     #[arg(long)]
     issuer_base_url: Option<String>,
+    /// Configuration file (TOML): IAM access keys and policies, quotas.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -120,6 +123,7 @@ async fn root_key(
                 secret_access_key,
                 session_token: None,
                 principal_arn,
+                authority: Authority::Root,
             })
         }
         (Ok(_), Err(_)) | (Err(_), Ok(_)) => {
@@ -153,6 +157,7 @@ async fn root_key(
         secret_access_key: secret_access_key.to_owned(),
         session_token: None,
         principal_arn,
+        authority: Authority::Root,
     })
 }
 
@@ -215,12 +220,47 @@ async fn open_store(args: &ServeArgs) -> anyhow::Result<(Arc<dyn Store>, Arc<Mas
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // The configuration is checked before anything else is touched.
+    let file_config = match &args.config {
+        Some(path) => userpools_server::config::load(path)?,
+        None => userpools_server::Config::default(),
+    };
+    for warning in &file_config.warnings {
+        tracing::warn!(target: "userpools::config", "{warning}");
+    }
+    if let Some(path) = &args.config {
+        tracing::info!(
+            target: "userpools::config",
+            file = %path.display(),
+            access_keys = file_config.access_keys.len(),
+            quotas = file_config.quotas.enabled,
+            "configuration loaded"
+        );
+    }
     let account_id =
         std::env::var("USERPOOLS_ACCOUNT_ID").unwrap_or_else(|_| "000000000000".into());
     let (store, master, target) = open_store(&args).await?;
     check_master_key(store.as_ref(), &master).await?;
     let mut keys = KeyRing::default();
-    keys.insert(root_key(store.as_ref(), &master, &account_id).await?);
+    let root = root_key(store.as_ref(), &master, &account_id).await?;
+    for key in &file_config.access_keys {
+        if key.access_key_id == root.access_key_id {
+            bail!(
+                "invalid configuration file {}: access key {} is the root credential's; configured keys need their own ids",
+                args.config.as_deref().unwrap_or(Path::new("-")).display(),
+                key.access_key_id
+            );
+        }
+    }
+    keys.insert(root);
+    for key in file_config.access_keys {
+        keys.insert(key);
+    }
+    let quotas = Quotas::new(
+        file_config.quotas,
+        &account_id,
+        Arc::new(userpools_server::quota::InMemoryBuckets::new()),
+    );
 
     let test_clock = args.test_clock.then(|| Arc::new(TestClock::new()));
     let clock: Arc<dyn Clock> = match &test_clock {
@@ -249,6 +289,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         service,
         keys,
         test_clock,
+        quotas,
     });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
