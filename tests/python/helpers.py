@@ -119,6 +119,7 @@ class Server:
         credentials: tuple[str, str] | None = None,
         extra_env: dict | None = None,
         extra_args: list[str] | None = None,
+        quotas: bool = False,
     ):
         self.data_dir = Path(data_dir)
         self.log_dir = Path(log_dir)
@@ -127,6 +128,10 @@ class Server:
         self.credentials = credentials
         self.extra_env = dict(extra_env or {})
         self.extra_args = list(extra_args or [])
+        # The service's request-rate quotas (on by default in userpools) would throttle the
+        # suite, which runs far faster than any client of the real service: test servers run
+        # with `[quotas] enabled = false` unless a test passes its own --config or quotas=True.
+        self.quotas = quotas
         self.proc: subprocess.Popen | None = None
         self.port: int | None = None
         self.starts = 0
@@ -175,6 +180,10 @@ class Server:
             if self.test_clock:
                 cmd.append("--test-clock")
             cmd += self.extra_args
+            if "--config" not in self.extra_args and not self.quotas:
+                no_quotas = self.log_dir / f"{self.name}-no-quotas.toml"
+                no_quotas.write_text("[quotas]\nenabled = false\n")
+                cmd += ["--config", str(no_quotas)]
             with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
                 self.proc = subprocess.Popen(
                     cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=self.env(),
