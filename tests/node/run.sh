@@ -81,6 +81,9 @@ wait_healthy() { # url pid log
     })();' "$1" "$2"
 }
 
+# The service's request-rate quotas are on by default; the tests outrun any real client.
+printf '[quotas]\nenabled = false\n' >"$WORK/no-quotas.toml"
+
 # start_server NAME [extra args...]: sets STARTED_URL
 start_server() {
   local name="$1"; shift
@@ -89,7 +92,7 @@ start_server() {
     port="$(free_port)"
     USERPOOLS_ACCESS_KEY_ID="$AKID" USERPOOLS_SECRET_ACCESS_KEY="$SECRET" \
       "$BIN" serve --listen "127.0.0.1:$port" --data-dir "$WORK/$name-data" \
-      --region "$REGION" --test-clock "$@" >"$log" 2>&1 &
+      --region "$REGION" --test-clock --config "$WORK/no-quotas.toml" "$@" >"$log" 2>&1 &
     pid=$!
     if wait_healthy "http://127.0.0.1:$port" "$pid"; then
       PIDS+=("$pid")
