@@ -413,14 +413,20 @@ UserRead = 500
             p.evaluate("cognito-idp:AdminSetUserPassword", POOL_A),
             Decision::ExplicitDeny
         );
-        assert_eq!(p.evaluate("cognito-idp:AdminGetUser", POOL_A), Decision::Allow);
+        assert_eq!(
+            p.evaluate("cognito-idp:AdminGetUser", POOL_A),
+            Decision::Allow
+        );
         assert_eq!(config.quotas.per_user_rps, 3);
         assert_eq!(config.quotas.rps(Category::UserAccountRecovery), 2);
         assert_eq!(config.quotas.rps(Category::UserRead), 500);
         assert_eq!(config.quotas.rps(Category::UserList), 30);
         // Debug never shows secrets.
         let debug = format!("{config:?}");
-        assert!(!debug.contains("alice-secret") && !debug.contains("token-1"), "{debug}");
+        assert!(
+            !debug.contains("alice-secret") && !debug.contains("token-1"),
+            "{debug}"
+        );
     }
 
     #[test]
@@ -475,14 +481,20 @@ UserRead = 500
             missing.contains("missing field `principal_arn`"),
             "{missing}"
         );
-        assert!(missing.starts_with("invalid configuration file test.toml, line 1"), "{missing}");
+        assert!(
+            missing.starts_with("invalid configuration file test.toml, line 1"),
+            "{missing}"
+        );
     }
 
     #[test]
     fn syntax_errors_do_not_quote_secrets() {
         let text = "[[access_keys]]\naccess_key_id = \"AKIAALICE00000000000\"\nsecret_access_key = \"very-secret\\q\"\n";
         let message = err(text);
-        assert!(message.starts_with("invalid configuration file test.toml, line 3"), "{message}");
+        assert!(
+            message.starts_with("invalid configuration file test.toml, line 3"),
+            "{message}"
+        );
         assert!(!message.contains("very-secret"), "{message}");
     }
 

@@ -515,7 +515,12 @@ pub fn resource_arn(
 }
 
 /// The `AccessDeniedException` of a denied request, worded as AWS words it.
-pub fn access_denied(principal_arn: &str, action: &str, resource: &str, explicit: bool) -> WireError {
+pub fn access_denied(
+    principal_arn: &str,
+    action: &str,
+    resource: &str,
+    explicit: bool,
+) -> WireError {
     let message = if explicit {
         format!(
             "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny in an identity-based policy"
@@ -569,12 +574,36 @@ mod tests {
     fn wildcards() {
         assert!(wildcard_match("*", "", false));
         assert!(wildcard_match("*", "anything:at/all", false));
-        assert!(wildcard_match("cognito-idp:Admin*", "cognito-idp:AdminGetUser", false));
-        assert!(!wildcard_match("cognito-idp:Admin*", "cognito-idp:GetUser", false));
-        assert!(wildcard_match("cognito-idp:?etUser", "cognito-idp:GetUser", false));
-        assert!(!wildcard_match("cognito-idp:?etUser", "cognito-idp:etUser", false));
-        assert!(wildcard_match("COGNITO-IDP:adminget*", "cognito-idp:AdminGetUser", true));
-        assert!(!wildcard_match("COGNITO-IDP:adminget*", "cognito-idp:AdminGetUser", false));
+        assert!(wildcard_match(
+            "cognito-idp:Admin*",
+            "cognito-idp:AdminGetUser",
+            false
+        ));
+        assert!(!wildcard_match(
+            "cognito-idp:Admin*",
+            "cognito-idp:GetUser",
+            false
+        ));
+        assert!(wildcard_match(
+            "cognito-idp:?etUser",
+            "cognito-idp:GetUser",
+            false
+        ));
+        assert!(!wildcard_match(
+            "cognito-idp:?etUser",
+            "cognito-idp:etUser",
+            false
+        ));
+        assert!(wildcard_match(
+            "COGNITO-IDP:adminget*",
+            "cognito-idp:AdminGetUser",
+            true
+        ));
+        assert!(!wildcard_match(
+            "COGNITO-IDP:adminget*",
+            "cognito-idp:AdminGetUser",
+            false
+        ));
         assert!(wildcard_match("a*b*c", "aXXbYYbZc", false));
         assert!(!wildcard_match("a*b*c", "aXXbYYbZ", false));
         assert!(wildcard_match("*:userpool/us-east-1_A*", POOL_A, false));
@@ -595,9 +624,18 @@ mod tests {
         let asp = "cognito-idp:AdminSetUserPassword";
         assert_eq!(policies.evaluate(asp, POOL_A), Decision::Allow);
         assert_eq!(policies.evaluate(asp, POOL_B), Decision::ExplicitDeny);
-        assert_eq!(policies.evaluate("cognito-idp:AdminGetUser", POOL_B), Decision::Allow);
-        assert_eq!(policies.evaluate("s3:GetObject", POOL_B), Decision::ImplicitDeny);
-        assert_eq!(PolicySet::default().evaluate(asp, POOL_A), Decision::ImplicitDeny);
+        assert_eq!(
+            policies.evaluate("cognito-idp:AdminGetUser", POOL_B),
+            Decision::Allow
+        );
+        assert_eq!(
+            policies.evaluate("s3:GetObject", POOL_B),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            PolicySet::default().evaluate(asp, POOL_A),
+            Decision::ImplicitDeny
+        );
     }
 
     #[test]
@@ -605,10 +643,22 @@ mod tests {
         let policies = set(json!({
             "Statement": {"Effect": "Allow", "NotAction": "cognito-idp:Admin*", "NotResource": POOL_B}
         }));
-        assert_eq!(policies.evaluate("cognito-idp:ListUsers", POOL_A), Decision::Allow);
-        assert_eq!(policies.evaluate("cognito-idp:ListUsers", POOL_B), Decision::ImplicitDeny);
-        assert_eq!(policies.evaluate("cognito-idp:AdminGetUser", POOL_A), Decision::ImplicitDeny);
-        assert_eq!(policies.evaluate("cognito-idp:listusers", POOL_A), Decision::Allow);
+        assert_eq!(
+            policies.evaluate("cognito-idp:ListUsers", POOL_A),
+            Decision::Allow
+        );
+        assert_eq!(
+            policies.evaluate("cognito-idp:ListUsers", POOL_B),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            policies.evaluate("cognito-idp:AdminGetUser", POOL_A),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            policies.evaluate("cognito-idp:listusers", POOL_A),
+            Decision::Allow
+        );
     }
 
     #[test]
@@ -623,20 +673,29 @@ mod tests {
             "Statement[0]: a statement needs Action or NotAction"
         );
         assert_eq!(
-            err(json!({"Statement": {"Effect": "Allow", "Action": "*", "NotAction": "*", "Resource": "*"}})),
+            err(
+                json!({"Statement": {"Effect": "Allow", "Action": "*", "NotAction": "*", "Resource": "*"}})
+            ),
             "Statement: a statement has either Action or NotAction, not both"
         );
         assert_eq!(
             err(json!({"Statement": [{"Effect": "Allow", "Action": "AdminGetUser", "Resource": "*"}]})),
             "Statement[0].Action: \"AdminGetUser\" is not an action: expected \"*\" or \"service:Action\" such as \"cognito-idp:AdminSetUserPassword\" (wildcards * and ? allowed)"
         );
-        assert!(err(json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "userpool/x"}]}))
-            .starts_with("Statement[0].Resource: \"userpool/x\" is not a resource"));
+        assert!(err(
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "userpool/x"}]})
+        )
+        .starts_with("Statement[0].Resource: \"userpool/x\" is not a resource"));
         assert_eq!(
-            err(json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {}}]})),
+            err(
+                json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {}}]})
+            ),
             "Statement[0].Condition: conditions are not supported by userpools"
         );
-        assert_eq!(err(json!({"Version": "2012-10-17"})), "Statement: is required");
+        assert_eq!(
+            err(json!({"Version": "2012-10-17"})),
+            "Statement: is required"
+        );
         assert_eq!(
             err(json!({"Version": "2020-01-01", "Statement": []})),
             "Version: must be \"2012-10-17\" (or \"2008-10-17\"), not \"2020-01-01\""
@@ -666,15 +725,30 @@ mod tests {
         let op = |name| userpools_wire::operation(name).unwrap();
         let body = json!({"UserPoolId": "us-east-1_AAAA", "Username": "u"});
         assert_eq!(
-            resource_arn(op("AdminSetUserPassword"), Some(&body), "us-east-1", "000000000000"),
+            resource_arn(
+                op("AdminSetUserPassword"),
+                Some(&body),
+                "us-east-1",
+                "000000000000"
+            ),
             POOL_A
         );
         assert_eq!(
-            resource_arn(op("AdminSetUserPassword"), None, "us-east-1", "000000000000"),
+            resource_arn(
+                op("AdminSetUserPassword"),
+                None,
+                "us-east-1",
+                "000000000000"
+            ),
             "arn:aws:cognito-idp:us-east-1:000000000000:userpool/"
         );
         assert_eq!(
-            resource_arn(op("CreateUserPool"), Some(&body), "us-east-1", "000000000000"),
+            resource_arn(
+                op("CreateUserPool"),
+                Some(&body),
+                "us-east-1",
+                "000000000000"
+            ),
             "*"
         );
         assert_eq!(

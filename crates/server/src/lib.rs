@@ -1,6 +1,8 @@
 //! The userpools HTTP server: `POST /` routed by `X-Amz-Target`, SigV4 for
-//! every operation the model does not mark noAuth, the operations, and the
-//! few side routes (`/health`, the test clock).
+//! every operation the model does not mark noAuth, IAM policies ([`iam`]) for
+//! the keys of the configuration file ([`config`]), request-rate quotas
+//! ([`quota`]), the operations, and the few side routes (`/health`, the test
+//! clock).
 
 pub mod config;
 mod errors;
@@ -22,8 +24,8 @@ use userpools_domain::clock::{Clock, SystemClock, TestClock};
 use userpools_domain::service::Service;
 use userpools_wire::{codec, WireError};
 
-pub use errors::domain_to_wire;
 pub use config::{Config, ConfigError};
+pub use errors::domain_to_wire;
 pub use iam::Authority;
 pub use quota::{QuotaConfig, Quotas};
 pub use sigv4::{AccessKey, KeyRing};

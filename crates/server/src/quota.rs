@@ -207,8 +207,15 @@ impl ProfileAccess {
     /// The per-user limit of an operation, if it has one.
     pub fn of_operation(operation: &str) -> Option<ProfileAccess> {
         match operation {
-            "AdminGetUser" | "GetUser" | "AdminInitiateAuth" | "InitiateAuth" | "AdminGetDevice"
-            | "GetDevice" | "AdminListDevices" | "ListDevices" | "AdminGetUserAuthFactors"
+            "AdminGetUser"
+            | "GetUser"
+            | "AdminInitiateAuth"
+            | "InitiateAuth"
+            | "AdminGetDevice"
+            | "GetDevice"
+            | "AdminListDevices"
+            | "ListDevices"
+            | "AdminGetUserAuthFactors"
             | "GetUserAuthFactors" => Some(ProfileAccess::Read),
             "AdminUpdateUserAttributes"
             | "UpdateUserAttributes"
@@ -383,10 +390,8 @@ fn user_key(body: &Value) -> Option<String> {
     if let Some(token) = text(body, "AccessToken") {
         return Some(sha256_hex(&["token", &token]));
     }
-    let username = text(body, "Username").or_else(|| {
-        body.get("AuthParameters")
-            .and_then(|p| text(p, "USERNAME"))
-    })?;
+    let username = text(body, "Username")
+        .or_else(|| body.get("AuthParameters").and_then(|p| text(p, "USERNAME")))?;
     let scope = text(body, "UserPoolId").or_else(|| text(body, "ClientId"))?;
     Some(sha256_hex(&["user", &scope, &username.to_lowercase()]))
 }
