@@ -208,15 +208,6 @@ async fn open_store(args: &ServeArgs) -> anyhow::Result<(Arc<dyn Store>, Arc<Mas
             .with_context(|| format!("opening {target}"))?;
         return Ok((Arc::new(store), master, target));
     }
-    if let Some(path) = &args.config {
-        tracing::info!(
-            target: "userpools::config",
-            file = %path.display(),
-            access_keys = config.access_keys.len(),
-            quotas = config.quotas.enabled,
-            "configuration loaded"
-        );
-    }
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating {}", args.data_dir.display()))?;
     let master = Arc::new(master_key(&args.data_dir)?);
