@@ -99,7 +99,7 @@ def test_refill_after_a_second(make_server, tmp_path):
     pool = create_pool(admin)
     results = burst([(lambda: outcome(admin.describe_user_pool, UserPoolId=pool))
                      for _ in range(6)])
-    assert results.count("ok") in (1, 2), results
+    assert 1 <= results.count("ok") <= 3, results
     assert THROTTLED in results
     time.sleep(1.2)
     admin.describe_user_pool(UserPoolId=pool)
@@ -142,7 +142,7 @@ def test_default_user_pool_read_quota(make_server):
     pool = create_pool(admin)
     started = time.monotonic()
     results = burst([(lambda: outcome(admin.describe_user_pool, UserPoolId=pool))
-                     for _ in range(60)], workers=16)
+                     for _ in range(100)], workers=16)
     elapsed = time.monotonic() - started
     assert set(results) <= {"ok", THROTTLED}, results
     assert THROTTLED in results, f"no throttling in {elapsed:.2f}s"
