@@ -68,8 +68,11 @@ CREATE INDEX markers_by_expiry ON markers(expires_ms);
 "#,
 ];
 
-/// Read connections kept open beside the single writer.
+/// Read connections opened beside the single writer at start.
 const READERS: usize = 4;
+
+/// Most idle read connections kept (one per thread reading at once).
+const MAX_READERS: usize = 64;
 
 /// Most writes committed together by one fsync.
 const MAX_BATCH: usize = 512;
@@ -227,28 +230,26 @@ impl SqliteStore {
             .map_err(|_| StoreError::Engine("the write was abandoned".into()))?
     }
 
-    /// Runs `f` on a reader connection in a blocking thread.
-    async fn read<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
-    ) -> StoreResult<R> {
-        let readers = self.readers.clone();
-        let path = self.path.clone();
-        tokio::task::spawn_blocking(move || {
-            let taken = readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
-            let conn = match taken {
-                Some(conn) => conn,
-                None => open_connection(&path)?,
-            };
-            let result = f(&conn);
-            let mut pool = readers.lock().unwrap_or_else(|p| p.into_inner());
-            if pool.len() < READERS {
-                pool.push(conn);
-            }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Engine(e.to_string()))?
+    /// Runs `f` on a reader connection, on the calling thread.
+    ///
+    /// Reads are single-row lookups by index or short pages: from SQLite's and the OS's
+    /// page caches they take a few microseconds, far less than handing them to a blocking
+    /// thread and back (under load that hand-off, two context switches per read, was
+    /// most of the server's CPU time). A connection is taken from the pool, or opened
+    /// when every pooled one is in use, and kept afterwards (up to [`MAX_READERS`]): opening
+    /// one parses the schema.
+    fn read<R>(&self, f: impl FnOnce(&Connection) -> StoreResult<R>) -> StoreResult<R> {
+        let taken = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match taken {
+            Some(conn) => conn,
+            None => open_connection(&self.path)?,
+        };
+        let result = f(&conn);
+        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < MAX_READERS {
+            pool.push(conn);
+        }
+        result
     }
 }
 
@@ -359,21 +360,18 @@ impl Store for SqliteStore {
 
     async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<PoolRow>> {
         let pool_id = pool_id.to_owned();
-        self.read(move |c| {
-            c.query_row(
-                "SELECT pool_id, document, version FROM pools WHERE pool_id = ?1",
-                params![pool_id],
-                pool_from_row,
-            )
-            .optional()
-            .map_err(engine)
+        self.read(|c| {
+            c.prepare_cached("SELECT pool_id, document, version FROM pools WHERE pool_id = ?1")
+                .map_err(engine)?
+                .query_row(params![pool_id], pool_from_row)
+                .optional()
+                .map_err(engine)
         })
-        .await
     }
 
     async fn list_pools(&self, after: Option<&str>, limit: usize) -> StoreResult<Page<PoolRow>> {
         let after = after.unwrap_or("").to_owned();
-        self.read(move |c| {
+        self.read(|c| {
             let mut stmt = c
                 .prepare_cached("SELECT pool_id, document, version FROM pools WHERE pool_id > ?1 ORDER BY pool_id LIMIT ?2")
                 .map_err(engine)?;
@@ -384,7 +382,6 @@ impl Store for SqliteStore {
                 .map_err(engine)?;
             Ok(page(rows, limit, |r| r.pool_id.clone()))
         })
-        .await
     }
 
     async fn insert_client(&self, row: ClientRow) -> StoreResult<()> {
@@ -428,30 +425,26 @@ impl Store for SqliteStore {
 
     async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<ClientRow>> {
         let (pool_id, client_id) = (pool_id.to_owned(), client_id.to_owned());
-        self.read(move |c| {
-            c.query_row(
-                "SELECT pool_id, client_id, document, version FROM clients WHERE pool_id = ?1 AND client_id = ?2",
-                params![pool_id, client_id],
-                client_from_row,
-            )
+        self.read(|c| {
+            c.prepare_cached("SELECT pool_id, client_id, document, version FROM clients WHERE pool_id = ?1 AND client_id = ?2")
+                .map_err(engine)?
+                .query_row(params![pool_id, client_id], client_from_row)
             .optional()
             .map_err(engine)
         })
-        .await
     }
 
     async fn find_client(&self, client_id: &str) -> StoreResult<Option<ClientRow>> {
         let client_id = client_id.to_owned();
-        self.read(move |c| {
-            c.query_row(
+        self.read(|c| {
+            c.prepare_cached(
                 "SELECT pool_id, client_id, document, version FROM clients WHERE client_id = ?1",
-                params![client_id],
-                client_from_row,
             )
+            .map_err(engine)?
+            .query_row(params![client_id], client_from_row)
             .optional()
             .map_err(engine)
         })
-        .await
     }
 
     async fn list_clients(
@@ -461,7 +454,7 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> StoreResult<Page<ClientRow>> {
         let (pool_id, after) = (pool_id.to_owned(), after.unwrap_or("").to_owned());
-        self.read(move |c| {
+        self.read(|c| {
             let mut stmt = c
                 .prepare_cached("SELECT pool_id, client_id, document, version FROM clients WHERE pool_id = ?1 AND client_id > ?2 ORDER BY client_id LIMIT ?3")
                 .map_err(engine)?;
@@ -472,7 +465,6 @@ impl Store for SqliteStore {
                 .map_err(engine)?;
             Ok(page(rows, limit, |r| r.client_id.clone()))
         })
-        .await
     }
 
     async fn find_user(&self, pool_id: &str, key: UserKey<'_>) -> StoreResult<Option<UserRow>> {
@@ -485,14 +477,13 @@ impl Store for SqliteStore {
         };
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE pool_id = ?1 AND {column} = ?2");
         let (pool_id, value) = (pool_id.to_owned(), value.to_owned());
-        self.read(move |c| {
+        self.read(|c| {
             c.prepare_cached(&sql)
                 .map_err(engine)?
                 .query_row(params![pool_id, value], user_from_row)
                 .optional()
                 .map_err(engine)
         })
-        .await
     }
 
     async fn write_users(&self, writes: Vec<UserWrite>) -> StoreResult<()> {
@@ -566,7 +557,7 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> StoreResult<Page<UserRow>> {
         let (pool_id, after) = (pool_id.to_owned(), after.unwrap_or("").to_owned());
-        self.read(move |c| {
+        self.read(|c| {
             let mut stmt = c
                 .prepare_cached(&format!(
                     "SELECT {USER_COLUMNS} FROM users WHERE pool_id = ?1 AND username_key > ?2 ORDER BY username_key LIMIT ?3"
@@ -579,37 +570,33 @@ impl Store for SqliteStore {
                 .map_err(engine)?;
             Ok(page(rows, limit, |r| r.username_key.clone()))
         })
-        .await
     }
 
     async fn get_setting(&self, name: &str) -> StoreResult<Option<String>> {
         let name = name.to_owned();
-        self.read(move |c| {
-            c.query_row(
-                "SELECT value FROM settings WHERE name = ?1",
-                params![name],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(engine)
+        self.read(|c| {
+            c.prepare_cached("SELECT value FROM settings WHERE name = ?1")
+                .map_err(engine)?
+                .query_row(params![name], |r| r.get(0))
+                .optional()
+                .map_err(engine)
         })
-        .await
     }
 
     async fn put_marker(&self, name: &str, expires_ms: i64) -> StoreResult<bool> {
         let name = name.to_owned();
         self.write(move |c| {
             // Expired markers are swept on the way; their names are unique ids.
-            c.execute(
+            c.prepare_cached(
                 "DELETE FROM markers WHERE expires_ms < ?1 AND rowid IN (SELECT rowid FROM markers WHERE expires_ms < ?1 LIMIT 100)",
-                params![expires_ms - 86_400_000],
             )
+            .and_then(|mut stmt| stmt.execute(params![expires_ms - 86_400_000]))
             .map_err(engine)?;
             let n = c
-                .execute(
+                .prepare_cached(
                     "INSERT INTO markers (name, expires_ms) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING",
-                    params![name, expires_ms],
                 )
+                .and_then(|mut stmt| stmt.execute(params![name, expires_ms]))
                 .map_err(engine)?;
             Ok(n == 1)
         })
