@@ -173,14 +173,7 @@ fn main() -> anyhow::Result<()> {
             &endpoint,
             Signer::new(&cli.access_key, &cli.secret_key, &cli.region),
         )?);
-        let setup = prepare(&cli, target.clone(), spawned.as_ref()).await?;
-        if setup.users < cli.users {
-            bail!(
-                "only {} of {} users could be seeded within --seed-timeout",
-                setup.users,
-                cli.users
-            );
-        }
+        let (setup, not_seeded) = prepare(&cli, target.clone(), spawned.as_ref()).await?;
         let load = LoadConfig {
             concurrency: cli.concurrency,
             rate: cli.rate,
@@ -190,6 +183,23 @@ fn main() -> anyhow::Result<()> {
         let mut results: Vec<ScenarioResult> = Vec::new();
         if !cli.json {
             println!("{}", run::table_header());
+        }
+        if let Some(why) = not_seeded {
+            // Report every scenario as not run, so that tables show why.
+            for scenario in scenarios {
+                let result = ScenarioResult::not_run(
+                    &cli.label,
+                    &target.url(),
+                    scenario.name(),
+                    cli.users,
+                    &why,
+                );
+                if !cli.json {
+                    println!("{}", run::table_row(&result));
+                }
+                results.push(result);
+            }
+            return anyhow::Ok(results);
         }
         for scenario in scenarios {
             let mut setup = setup.clone();
@@ -218,12 +228,13 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates or reuses the pool, and seeds it up to `--users`.
+/// Creates or reuses the pool, and seeds it up to `--users`; the second value says why
+/// the pool could not be seeded in time, if so.
 async fn prepare(
     cli: &Cli,
     target: Arc<Target>,
     spawned: Option<&server::SpawnedServer>,
-) -> anyhow::Result<Setup> {
+) -> anyhow::Result<(Setup, Option<String>)> {
     let saved: Option<Setup> = cli
         .state
         .as_ref()
@@ -240,7 +251,22 @@ async fn prepare(
             setup.users, cli.users, cli.users
         );
     }
-    if setup.users < cli.users {
+    let mut not_seeded = None;
+    let projected = match (cli.seed, setup.seed_rate) {
+        (SeedMode::Api, Some(rate)) if rate > 0.0 => {
+            (cli.users.saturating_sub(setup.users)) as f64 / rate
+        }
+        _ => 0.0,
+    };
+    if setup.users < cli.users && projected > cli.seed_timeout {
+        not_seeded = Some(format!(
+            "not seeded: {} more users would take ~{:.0} min at the {:.0} users/s measured (budget {:.0} s)",
+            cli.users - setup.users,
+            projected / 60.0,
+            setup.seed_rate.unwrap_or_default(),
+            cli.seed_timeout
+        ));
+    } else if setup.users < cli.users {
         let started = Instant::now();
         let (from, to) = (setup.users, cli.users);
         eprintln!("seeding users {from}..{to} ({:?})", cli.seed);
@@ -293,6 +319,17 @@ async fn prepare(
         };
         setup.users = from + seeded;
         let secs = started.elapsed().as_secs_f64();
+        if cli.seed == SeedMode::Api && seeded > 0 {
+            setup.seed_rate = Some(seeded as f64 / secs.max(1e-9));
+        }
+        if setup.users < cli.users {
+            not_seeded = Some(format!(
+                "not seeded: {} of {} users after {secs:.0} s ({:.0} users/s)",
+                setup.users,
+                cli.users,
+                seeded as f64 / secs.max(1e-9)
+            ));
+        }
         eprintln!(
             "seeded {seeded} users in {secs:.1} s ({:.0} users/s)",
             seeded as f64 / secs.max(1e-9)
@@ -302,5 +339,5 @@ async fn prepare(
         std::fs::write(path, serde_json::to_string_pretty(&setup)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    Ok(setup)
+    Ok((setup, not_seeded))
 }

@@ -125,6 +125,36 @@ pub struct ScenarioResult {
     pub reconnects: u64,
 }
 
+impl ScenarioResult {
+    /// A result for a scenario that was not run, saying why.
+    pub fn not_run(label: &str, endpoint: &str, scenario: &str, users: usize, why: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            endpoint: endpoint.to_owned(),
+            scenario: scenario.to_owned(),
+            users,
+            mode: "closed".into(),
+            concurrency: 0,
+            target_rate: None,
+            duration_s: 0.0,
+            ops: 0,
+            requests: 0,
+            ops_per_s: 0.0,
+            requests_per_s: 0.0,
+            latency_ms: Percentiles::default(),
+            steps: BTreeMap::new(),
+            errors: BTreeMap::new(),
+            error_samples: BTreeMap::new(),
+            dropped: 0,
+            probe: String::new(),
+            unsupported: Some(why.to_owned()),
+            server: None,
+            client_cpu_seconds: 0.0,
+            reconnects: 0,
+        }
+    }
+}
+
 struct WorkerStats {
     total: Histogram<u64>,
     steps: BTreeMap<&'static str, Histogram<u64>>,
