@@ -42,6 +42,23 @@ pub(crate) type Fe = ConstMontyForm<ModP3072, { U3072::LIMBS }>;
 /// `srp::tests::bench_exponentiation` (see the module docs for the numbers).
 pub(crate) const FIXED_BASE_WINDOW: u32 = 6;
 
+/// `a·b mod N` (Montgomery form): the fast CIOS product of [`super::mont`] on 64-bit
+/// targets, `crypto-bigint`'s elsewhere.
+pub(crate) fn mul(a: &Fe, b: &Fe) -> Fe {
+    #[cfg(target_pointer_width = "64")]
+    return super::mont::mul(a, b);
+    #[cfg(not(target_pointer_width = "64"))]
+    return a.mul(b);
+}
+
+/// `base^e mod N` for a secret exponent below `2^bits` (`bits` public), constant time.
+pub(crate) fn pow<const E: usize>(base: &Fe, e: &Uint<E>, bits: u32) -> Fe {
+    #[cfg(target_pointer_width = "64")]
+    return super::mont::pow(base, e, bits);
+    #[cfg(not(target_pointer_width = "64"))]
+    return base.pow_bounded_exp(e, bits);
+}
+
 /// `g` in Montgomery form.
 pub(crate) fn g_fe() -> Fe {
     Fe::new(&U3072::from_u8(G))
@@ -82,7 +99,7 @@ impl FixedBaseTable {
             let mut p = base_i;
             entries.push(p);
             for _ in 1..row_len {
-                p = p.mul(&base_i);
+                p = mul(&p, &base_i);
                 entries.push(p);
             }
             for _ in 0..window {
@@ -115,7 +132,11 @@ impl FixedBaseTable {
             for (j, entry) in row.iter().enumerate() {
                 selected.conditional_assign(entry, digit.ct_eq(&(j as u32 + 1)));
             }
-            acc = if i == 0 { selected } else { acc.mul(&selected) };
+            acc = if i == 0 {
+                selected
+            } else {
+                mul(&acc, &selected)
+            };
         }
         acc
     }
