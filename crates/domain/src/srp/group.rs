@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use crypto_bigint::modular::ConstMontyForm;
 use crypto_bigint::{impl_modulus, NonZero, Uint, Word, U256, U3072};
+#[cfg(not(target_pointer_width = "64"))]
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 /// Big-endian byte length of a group element (3072 bits).
@@ -128,10 +129,16 @@ impl FixedBaseTable {
             // The shift amount is public; only the digit value is secret.
             let digit = (e.shr_vartime(i * self.window).as_limbs()[0].0 & mask) as u32;
             let row = &self.entries[i as usize * row_len..(i as usize + 1) * row_len];
-            let mut selected = Fe::ONE;
-            for (j, entry) in row.iter().enumerate() {
-                selected.conditional_assign(entry, digit.ct_eq(&(j as u32 + 1)));
-            }
+            #[cfg(target_pointer_width = "64")]
+            let selected = super::mont::select(row, digit);
+            #[cfg(not(target_pointer_width = "64"))]
+            let selected = {
+                let mut selected = Fe::ONE;
+                for (j, entry) in row.iter().enumerate() {
+                    selected.conditional_assign(entry, digit.ct_eq(&(j as u32 + 1)));
+                }
+                selected
+            };
             acc = if i == 0 {
                 selected
             } else {
