@@ -253,6 +253,10 @@ pub struct Context {
     /// `g^x` per user id and salt, so the SRP client does one modexp per sign-in like a
     /// client that remembers its verifier (keeps the load tool's CPU share small).
     verifiers: Mutex<HashMap<(String, String), Arc<PasswordKey>>>,
+    /// Each worker's SRP `(a, A)`, drawn once and reused for its sign-ins: `g^a` would
+    /// otherwise be a third of the load tool's CPU per SRP sign-in, and the server's work
+    /// does not depend on `A` being fresh. (A real client must draw `a` every time.)
+    sessions: Vec<std::sync::OnceLock<ClientSession>>,
 }
 
 impl Context {
@@ -264,6 +268,7 @@ impl Context {
             setup,
             workers,
             verifiers: Mutex::default(),
+            sessions: (0..workers).map(|_| std::sync::OnceLock::new()).collect(),
         }
     }
 }
@@ -369,7 +374,8 @@ pub async fn run_once(
             expect_tokens(&parse(&body)?, "InitiateAuth")?;
         }
         Scenario::SrpAuth => {
-            srp_sign_in(ctx, conn, &user, PASSWORD, &mut times).await?;
+            let session = ctx.sessions[worker].get_or_init(ClientSession::new);
+            srp_sign_in(ctx, conn, session, &user, PASSWORD, &mut times).await?;
         }
     }
     Ok(times)
@@ -393,13 +399,13 @@ fn expect_tokens(body: &Value, operation: &str) -> Result<(), CallError> {
 pub async fn srp_sign_in(
     ctx: &Context,
     conn: &mut Conn,
+    session: &ClientSession,
     user: &str,
     password: &str,
     times: &mut StepTimes,
 ) -> Result<(), CallError> {
     let pool_id = ctx.setup.pool_id.as_str();
     let client_id = ctx.setup.client_id.as_str();
-    let session = ClientSession::new();
     let t = Instant::now();
     let round1 = conn
         .call_json(
@@ -477,7 +483,7 @@ pub async fn probe(ctx: &Context, conn: &mut Conn) -> String {
             .map(|_| ()),
         Scenario::SrpAuth => {
             let mut times = StepTimes::new();
-            srp_sign_in(ctx, conn, PROBE_USER, wrong, &mut times).await
+            srp_sign_in(ctx, conn, &ClientSession::new(), PROBE_USER, wrong, &mut times).await
         }
         Scenario::TemporaryCycle => conn
             .call_json(
