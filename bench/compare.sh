@@ -141,6 +141,15 @@ run_size() { # run_size NAME SIZE
     || echo "  (run failed: see above)"
 }
 
+step "microbenchmarks (criterion)"
+: > "$WORK/micro.txt"
+for b in "userpools-domain password" "userpools-server sigv4"; do
+  set -- $b
+  cargo bench -q -p "$1" --bench "$2" -- --warm-up-time 1 --measurement-time 3 2>/dev/null \
+    | awk '/^[a-z0-9]+\// {name=$0} /time:/ {printf "%-58s %s %s\n", name, $4, $5}' >> "$WORK/micro.txt" || true
+done
+cat "$WORK/micro.txt"
+
 START_TIME=$(date +%s)
 for name in userpools $PEERS; do
   step "$name"
