@@ -1443,6 +1443,39 @@ impl Service {
         .await?;
         Ok(())
     }
+
+    /// Bulk seeding (`userpools seed`, load tests, imports): creates CONFIRMED users named
+    /// `usernames` with the permanent `password`, in one atomic write. Each user is exactly
+    /// what AdminCreateUser (no attributes, SUPPRESS) followed by AdminSetUserPassword
+    /// (Permanent) would leave; the password must satisfy the pool's policy.
+    pub async fn seed_confirmed_users(
+        &self,
+        pool_id: &str,
+        usernames: &[String],
+        password: &str,
+    ) -> DomainResult<()> {
+        let (pool, _) = self.load_pool(pool_id).await?;
+        Self::check_new_password(
+            &pool,
+            password,
+            "password",
+            PolicyMessagePrefix::DoesNotConformTo,
+        )?;
+        let mut writes = Vec::with_capacity(usernames.len());
+        for name in usernames {
+            let mut user = self.new_user(&pool, name, &[], UserStatus::Confirmed)?;
+            Self::check_required(&pool, &user)?;
+            user.credential = Some(self.seal_credential(&pool.id, &user.username, password));
+            writes.push(UserWrite::Insert(self.user_row(&pool, &user, 0)?));
+        }
+        match self.store.write_users(writes).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::UniqueConflict(_)) => Err(DomainError::UsernameExists(
+                "User account already exists".into(),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 /// Pause before retry `attempt` (1-based) of an optimistic write: random in

@@ -25,6 +25,8 @@
 //! 256-bit variable-base exponentiations: `v^u` and `(A·v^u)^b`).
 
 mod group;
+#[cfg(target_pointer_width = "64")]
+mod mont;
 mod timestamp;
 
 #[cfg(test)]
@@ -333,7 +335,7 @@ impl ServerChallenge {
         if self.b_len == SECRET_EXPONENT_LEN {
             group::g_pow_256(&self.b.resize())
         } else {
-            group::g_fe().pow_bounded_exp(&self.b, 8 * self.b_len as u32)
+            group::pow(&group::g_fe(), &self.b, 8 * self.b_len as u32)
         }
     }
 }
@@ -400,8 +402,7 @@ pub fn start_with_b(
     if is_zero {
         return Err(SrpError::InvalidSecretExponent);
     }
-    let big_b = group::k_fe()
-        .mul(&Fe::new(&verifier.0))
+    let big_b = group::mul(&group::k_fe(), &Fe::new(&verifier.0))
         .add(&state.g_pow_b())
         .retrieve();
     if big_b == U3072::ZERO {
@@ -428,10 +429,8 @@ fn premaster_secret(state: &ServerChallenge) -> Option<(U256, U3072)> {
     }
     // u is public; v and b are secret: the windowed pow is constant time in the base and
     // in the exponent's value (its bit length 256 / 8·len(b) is public).
-    let base = Fe::new(&state.a).mul(&Fe::new(&state.v).pow_bounded_exp(&u, 256));
-    let s = base
-        .pow_bounded_exp(&state.b, 8 * state.b_len as u32)
-        .retrieve();
+    let base = group::mul(&Fe::new(&state.a), &group::pow(&Fe::new(&state.v), &u, 256));
+    let s = group::pow(&base, &state.b, 8 * state.b_len as u32).retrieve();
     Some((u, s))
 }
 

@@ -27,6 +27,35 @@ struct Cli {
 enum Command {
     /// Run the server (embedded store, or PostgreSQL with --database-url).
     Serve(ServeArgs),
+    /// Bulk-create CONFIRMED users `<prefix><i:07>` (i in FROM..TO) with one permanent
+    /// password, straight into the embedded store of an existing pool (load tests).
+    /// Safe while the server runs on the same data dir.
+    Seed(SeedArgs),
+}
+
+#[derive(clap::Args)]
+struct SeedArgs {
+    /// Directory of the embedded store (the server's --data-dir).
+    #[arg(long, default_value = "./userpools-data")]
+    data_dir: PathBuf,
+    /// The pool to add users to.
+    #[arg(long)]
+    pool_id: String,
+    /// First user number.
+    #[arg(long, default_value_t = 0)]
+    from: usize,
+    /// One past the last user number.
+    #[arg(long)]
+    to: usize,
+    /// Username prefix: users are named `<prefix><number, 7 digits>` (`user0000042`).
+    #[arg(long, default_value = "user")]
+    prefix: String,
+    /// The users' permanent password (must satisfy the pool's policy).
+    #[arg(long)]
+    password: String,
+    /// Users per transaction.
+    #[arg(long, default_value_t = 2000)]
+    batch: usize,
 }
 
 #[derive(clap::Args)]
@@ -74,11 +103,68 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let Command::Serve(args) = cli.command;
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?
-        .block_on(serve(args))
+        .build()?;
+    match cli.command {
+        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Seed(args) => runtime.block_on(seed(args)),
+    }
+}
+
+/// `userpools seed`: batches of users written through the Store, the verifiers computed on
+/// every core (one task per core, each taking the next batch).
+async fn seed(args: SeedArgs) -> anyhow::Result<()> {
+    if args.from > args.to || args.batch == 0 {
+        bail!("need --from <= --to and --batch >= 1");
+    }
+    let master = Arc::new(master_key(&args.data_dir)?);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.data_dir)?);
+    let config = ServiceConfig {
+        region: args
+            .pool_id
+            .split('_')
+            .next()
+            .unwrap_or("us-east-1")
+            .to_owned(),
+        account_id: std::env::var("USERPOOLS_ACCOUNT_ID").unwrap_or_else(|_| "000000000000".into()),
+        issuer_base_url: String::new(),
+    };
+    let service = Arc::new(Service::new(store, Arc::new(SystemClock), master, config));
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(args.from));
+    let args = Arc::new(args);
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .map(|_| {
+            let (service, next, args) = (service.clone(), next.clone(), args.clone());
+            tokio::spawn(async move {
+                loop {
+                    let from = next.fetch_add(args.batch, std::sync::atomic::Ordering::Relaxed);
+                    if from >= args.to {
+                        return anyhow::Ok(());
+                    }
+                    let names: Vec<String> = (from..(from + args.batch).min(args.to))
+                        .map(|i| format!("{}{i:07}", args.prefix))
+                        .collect();
+                    service
+                        .seed_confirmed_users(&args.pool_id, &names, &args.password)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("users {from}..: {}", e.message()))?;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    let n = args.to - args.from;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "seeded {n} users into {} in {secs:.1} s ({:.0} users/s)",
+        args.pool_id,
+        n as f64 / secs.max(1e-9)
+    );
+    Ok(())
 }
 
 /// Reads `USERPOOLS_MASTER_KEY`, or the key file in the data dir (created with mode 0600).

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use crypto_bigint::modular::ConstMontyForm;
 use crypto_bigint::{impl_modulus, NonZero, Uint, Word, U256, U3072};
+#[cfg(not(target_pointer_width = "64"))]
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 /// Big-endian byte length of a group element (3072 bits).
@@ -41,6 +42,23 @@ pub(crate) type Fe = ConstMontyForm<ModP3072, { U3072::LIMBS }>;
 /// Window width (bits) of the production fixed-base table; chosen by the benchmark in
 /// `srp::tests::bench_exponentiation` (see the module docs for the numbers).
 pub(crate) const FIXED_BASE_WINDOW: u32 = 6;
+
+/// `a·b mod N` (Montgomery form): the fast CIOS product of [`super::mont`] on 64-bit
+/// targets, `crypto-bigint`'s elsewhere.
+pub(crate) fn mul(a: &Fe, b: &Fe) -> Fe {
+    #[cfg(target_pointer_width = "64")]
+    return super::mont::mul(a, b);
+    #[cfg(not(target_pointer_width = "64"))]
+    return a.mul(b);
+}
+
+/// `base^e mod N` for a secret exponent below `2^bits` (`bits` public), constant time.
+pub(crate) fn pow<const E: usize>(base: &Fe, e: &Uint<E>, bits: u32) -> Fe {
+    #[cfg(target_pointer_width = "64")]
+    return super::mont::pow(base, e, bits);
+    #[cfg(not(target_pointer_width = "64"))]
+    return base.pow_bounded_exp(e, bits);
+}
 
 /// `g` in Montgomery form.
 pub(crate) fn g_fe() -> Fe {
@@ -82,7 +100,7 @@ impl FixedBaseTable {
             let mut p = base_i;
             entries.push(p);
             for _ in 1..row_len {
-                p = p.mul(&base_i);
+                p = mul(&p, &base_i);
                 entries.push(p);
             }
             for _ in 0..window {
@@ -111,11 +129,21 @@ impl FixedBaseTable {
             // The shift amount is public; only the digit value is secret.
             let digit = (e.shr_vartime(i * self.window).as_limbs()[0].0 & mask) as u32;
             let row = &self.entries[i as usize * row_len..(i as usize + 1) * row_len];
-            let mut selected = Fe::ONE;
-            for (j, entry) in row.iter().enumerate() {
-                selected.conditional_assign(entry, digit.ct_eq(&(j as u32 + 1)));
-            }
-            acc = if i == 0 { selected } else { acc.mul(&selected) };
+            #[cfg(target_pointer_width = "64")]
+            let selected = super::mont::select(row, digit);
+            #[cfg(not(target_pointer_width = "64"))]
+            let selected = {
+                let mut selected = Fe::ONE;
+                for (j, entry) in row.iter().enumerate() {
+                    selected.conditional_assign(entry, digit.ct_eq(&(j as u32 + 1)));
+                }
+                selected
+            };
+            acc = if i == 0 {
+                selected
+            } else {
+                mul(&acc, &selected)
+            };
         }
         acc
     }
