@@ -345,3 +345,38 @@ def test_kill_9_mid_load_loses_no_acknowledged_write(nodes):
     check(b.client())  # through the surviving node
     a.start()  # the killed node comes back on the same database
     check(a.client())
+
+
+def test_quotas_hold_for_the_whole_deployment(make_server, tmp_path):
+    """Request-rate buckets live in the database: two nodes together admit one
+    deployment's quota, not one per node (issue 5: shared state, within 10%)."""
+    rate = 4
+    config = tmp_path / "quotas.toml"
+    config.write_text(f"[quotas.categories]\nUserPoolRead = {rate}\n")
+    a = make_server(test_clock=False, extra_args=ISSUER + ["--config", str(config)])
+    b = make_server(share=a, test_clock=False, extra_args=ISSUER + ["--config", str(config)])
+    ca, cb = a.client(), b.client()
+    pool = create_pool(ca)
+    time.sleep(1.2)  # let the bucket refill after CreateUserPool's own reads, if any
+
+    def describe(i):
+        try:
+            (ca if i % 2 else cb).describe_user_pool(UserPoolId=pool)
+            return "ok"
+        except ClientError as e:
+            err = e.response["Error"]
+            assert (err["Code"], err["Message"]) == ("TooManyRequestsException", "Rate exceeded")
+            return "throttled"
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool_executor:
+        outcomes = list(pool_executor.map(describe, range(24)))
+    elapsed = time.monotonic() - started
+    admitted = outcomes.count("ok")
+    # One shared bucket admits its burst plus what refills meanwhile; per-node
+    # buckets would admit about twice that.
+    allowance = rate + rate * elapsed
+    assert outcomes.count("throttled") > 0, (outcomes, elapsed)
+    assert admitted <= allowance * 1.1 + 1, (admitted, elapsed)
+    if elapsed < 1.0:
+        assert admitted < 2 * rate, (admitted, elapsed)

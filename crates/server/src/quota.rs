@@ -354,6 +354,41 @@ impl BucketStore for InMemoryBuckets {
     }
 }
 
+/// Buckets shared by every node of a deployment through the store (PostgreSQL);
+/// with a single-process store they stay in this process's memory.
+pub struct StoreBuckets {
+    store: Arc<dyn userpools_storage::Store>,
+    local: InMemoryBuckets,
+}
+
+impl StoreBuckets {
+    /// Buckets kept in `store` when it is shared, else in memory.
+    pub fn new(store: Arc<dyn userpools_storage::Store>) -> StoreBuckets {
+        StoreBuckets {
+            store,
+            local: InMemoryBuckets::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl BucketStore for StoreBuckets {
+    async fn try_take(&self, buckets: &[Bucket]) -> Result<bool, String> {
+        use userpools_domain::clock::{Clock, SystemClock};
+        let keys: Vec<(String, f64)> = buckets.iter().map(|b| (b.key.clone(), b.rate)).collect();
+        // Request rates are real rates: buckets run on real time, not the test clock.
+        match self
+            .store
+            .take_tokens(&keys, SystemClock.now_millis())
+            .await
+        {
+            Ok(Some(taken)) => Ok(taken),
+            Ok(None) => self.local.try_take(buckets).await,
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
 /// The quotas of a server: configuration plus bucket store.
 pub struct Quotas {
     config: QuotaConfig,

@@ -215,4 +215,23 @@ pub trait Store: Send + Sync + 'static {
     async fn lock_user(&self, _pool_id: &str, _username_key: &str) -> StoreResult<UserLock> {
         Ok(UserLock::none())
     }
+
+    /// Takes one token from each of `buckets` (key, rate per second; a bucket
+    /// holds at most `rate` tokens) for every process sharing the store:
+    /// all or none, `Some(true)` when taken. The default (one process per
+    /// store) keeps no buckets and answers `None`: callers keep them in memory.
+    async fn take_tokens(
+        &self,
+        _buckets: &[(String, f64)],
+        _now_ms: i64,
+    ) -> StoreResult<Option<bool>> {
+        Ok(None)
+    }
+}
+
+/// Tokens in a bucket last left with `tokens` at `at_ms`, refilled at `rate`
+/// per second up to `rate`.
+pub fn refilled_tokens(tokens: f64, at_ms: i64, rate: f64, now_ms: i64) -> f64 {
+    let elapsed = (now_ms - at_ms).max(0) as f64 / 1000.0;
+    (tokens + elapsed * rate).min(rate)
 }

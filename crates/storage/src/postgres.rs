@@ -31,7 +31,8 @@ use crate::{
 
 /// Schema migrations, applied in order; the index + 1 is the schema version
 /// recorded in `userpools_migrations`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE pools (
     pool_id   TEXT COLLATE "C" PRIMARY KEY,
     document  TEXT NOT NULL,
@@ -71,7 +72,15 @@ CREATE TABLE markers (
     expires_ms BIGINT NOT NULL
 );
 CREATE INDEX markers_by_expiry ON markers(expires_ms);
-"#];
+"#,
+    r#"
+CREATE TABLE rate_buckets (
+    key    TEXT COLLATE "C" PRIMARY KEY,
+    tokens DOUBLE PRECISION NOT NULL,
+    at_ms  BIGINT NOT NULL
+);
+"#,
+];
 
 /// Advisory lock key serialising migrations of concurrently starting nodes
 /// (`0x7573_6572_706f_6f6c` = "userpool").
@@ -675,6 +684,58 @@ impl Store for PostgresStore {
         .map_err(engine)?
         .rows_affected();
         Ok(n == 1)
+    }
+
+    async fn take_tokens(
+        &self,
+        buckets: &[(String, f64)],
+        now_ms: i64,
+    ) -> StoreResult<Option<bool>> {
+        let mut sorted: Vec<&(String, f64)> = buckets.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut tx = self.pool.begin().await.map_err(engine)?;
+        // Rate buckets need not survive a crash: no fsync wait for them.
+        sqlx::query("SET LOCAL synchronous_commit TO OFF")
+            .execute(&mut *tx)
+            .await
+            .map_err(engine)?;
+        let mut levels = Vec::with_capacity(sorted.len());
+        for (key, rate) in &sorted {
+            // New buckets start full; rows are locked in key order (no deadlocks).
+            sqlx::query(
+                "INSERT INTO rate_buckets (key, tokens, at_ms) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(rate)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(engine)?;
+            let row =
+                sqlx::query("SELECT tokens, at_ms FROM rate_buckets WHERE key = $1 FOR UPDATE")
+                    .bind(key)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(engine)?;
+            let tokens: f64 = row.try_get(0).map_err(engine)?;
+            let at_ms: i64 = row.try_get(1).map_err(engine)?;
+            levels.push(crate::refilled_tokens(tokens, at_ms, *rate, now_ms));
+        }
+        if levels.iter().any(|tokens| *tokens < 1.0) {
+            tx.rollback().await.map_err(engine)?;
+            return Ok(Some(false));
+        }
+        for ((key, _), tokens) in sorted.iter().zip(levels) {
+            sqlx::query("UPDATE rate_buckets SET tokens = $2, at_ms = $3 WHERE key = $1")
+                .bind(key)
+                .bind(tokens - 1.0)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(engine)?;
+        }
+        tx.commit().await.map_err(engine)?;
+        Ok(Some(true))
     }
 
     async fn lock_user(&self, pool_id: &str, username_key: &str) -> StoreResult<UserLock> {

@@ -345,7 +345,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let quotas = Quotas::new(
         file_config.quotas,
         &account_id,
-        Arc::new(userpools_server::quota::InMemoryBuckets::new()),
+        Arc::new(userpools_server::quota::StoreBuckets::new(store.clone())),
     );
 
     let test_clock = args.test_clock.then(|| Arc::new(TestClock::new()));
