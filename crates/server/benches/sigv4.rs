@@ -60,6 +60,7 @@ fn benches(c: &mut Criterion) {
         secret_access_key: SECRET.into(),
         session_token: None,
         principal_arn: "arn:aws:iam::000000000000:root".into(),
+        authority: userpools_server::Authority::Root,
     });
     let now = time::OffsetDateTime::from_unix_timestamp(1_704_164_645).expect("time"); // DATE
     let request = SignedRequest {
