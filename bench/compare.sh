@@ -7,6 +7,7 @@
 #   bench/compare.sh --quick         # 1,000 users only, 3 s per cell (a smoke run)
 # Options: --duration S  --warmup S  --concurrency N  --sizes "1000 10000"  --peers "moto ministack"
 #          --seed-budget S (longest a peer may take to seed one pool size; default 150)
+#          --no-build (reuse target/release binaries and the last microbenchmark summary)
 #
 # Everything it installs goes under target/bench-compare/ (venvs, node_modules, data, results):
 # moto[server] and ministack from PyPI (ministack pins an exact botocore, so each gets its own
@@ -30,6 +31,7 @@ CONCURRENCY=64
 PEERS="moto cognito-local ministack"
 SEED_BUDGET=150
 FULL=0
+NO_BUILD=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --full) FULL=1 ;;
@@ -40,6 +42,7 @@ while [[ $# -gt 0 ]]; do
     --sizes) SIZES="$2"; shift ;;
     --peers) PEERS="$2"; shift ;;
     --seed-budget) SEED_BUDGET="$2"; shift ;;
+    --no-build) NO_BUILD=1 ;;  # use the built binaries and the last microbenchmark summary
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -49,8 +52,10 @@ done
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "build (release)"
-cargo build --release -q -p userpools -p userpools-bench
+if [[ $NO_BUILD == 0 ]]; then
+  step "build (release)"
+  cargo build --release -q -p userpools -p userpools-bench
+fi
 USERPOOLS="$ROOT/target/release/userpools"
 BENCH="$ROOT/target/release/userpools-bench"
 
@@ -141,14 +146,16 @@ run_size() { # run_size NAME SIZE
     || echo "  (run failed: see above)"
 }
 
-step "microbenchmarks (criterion)"
-: > "$WORK/micro.txt"
-for b in "userpools-domain password" "userpools-server sigv4"; do
-  set -- $b
-  cargo bench -q -p "$1" --bench "$2" -- --warm-up-time 1 --measurement-time 3 2>/dev/null \
-    | awk '/^[a-z0-9]+\// {name=$0} /time:/ {printf "%-58s %s %s\n", name, $4, $5}' >> "$WORK/micro.txt" || true
-done
-cat "$WORK/micro.txt"
+if [[ $NO_BUILD == 0 ]]; then
+  step "microbenchmarks (criterion)"
+  : > "$WORK/micro.txt"
+  for b in "userpools-domain password" "userpools-server sigv4"; do
+    set -- $b
+    cargo bench -q -p "$1" --bench "$2" -- --warm-up-time 1 --measurement-time 3 2>/dev/null \
+      | awk '/^[a-z0-9]+\// {name=$0} /time:/ {printf "%-58s %s %s\n", name, $4, $5}' >> "$WORK/micro.txt" || true
+  done
+  cat "$WORK/micro.txt"
+fi
 
 START_TIME=$(date +%s)
 for name in userpools $PEERS; do

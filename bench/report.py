@@ -39,6 +39,8 @@ def fmt_rate(r):
         return "n/a"
     errors = sum(r["errors"].values())
     total = r["ops"] + errors
+    if total == 0:
+        return "0 (none done)"
     text = f"{r['ops_per_s']:,.0f}" if r["ops_per_s"] >= 10 else f"{r['ops_per_s']:.1f}"
     if total and errors / total > 0.01:
         text += f" ({100 * errors / total:.0f}% err)"
@@ -85,6 +87,8 @@ def main():
     ap.add_argument("--notes", default=os.path.join(os.path.dirname(__file__), "notes.md"))
     args = ap.parse_args()
 
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(args.plot)), exist_ok=True)
     cells = load(args.results)
     sizes = sorted({k[1] for k in cells})
     servers = [s for s in SERVERS if any(k[0] == s for k in cells)]
@@ -218,7 +222,6 @@ def main():
       "# or let it start userpools itself (temporary data dir; reports server CPU and peak RSS):\n"
       "target/release/userpools-bench --spawn-server target/release/userpools --users 100000 --seed bulk\n"
       "```\n")
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         f.write("\n".join(out) + "\n")
 
