@@ -235,3 +235,24 @@ pub fn refilled_tokens(tokens: f64, at_ms: i64, rate: f64, now_ms: i64) -> f64 {
     let elapsed = (now_ms - at_ms).max(0) as f64 / 1000.0;
     (tokens + elapsed * rate).min(rate)
 }
+
+/// Turns `limit + 1` fetched rows into a page (engines fetch one row more
+/// than asked to learn whether another page follows).
+pub(crate) fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(key)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+/// A conditional update or delete must touch exactly one row; otherwise the
+/// row changed (or vanished) since it was read.
+pub(crate) fn expect_one_changed(changed: impl TryInto<u64>) -> StoreResult<()> {
+    match changed.try_into() {
+        Ok(1) => Ok(()),
+        _ => Err(StoreError::VersionConflict),
+    }
+}

@@ -267,25 +267,6 @@ fn pool_from_row(r: &PgRow) -> Result<PoolRow, sqlx::Error> {
     })
 }
 
-/// Turns `limit + 1` fetched rows into a page.
-fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(key)
-    } else {
-        None
-    };
-    Page { items, next }
-}
-
-fn expect_one_changed(changed: u64) -> StoreResult<()> {
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::VersionConflict)
-    }
-}
-
 fn fetch_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1
 }
@@ -394,7 +375,7 @@ impl Store for PostgresStore {
         .await
         .map_err(engine)?
         .rows_affected();
-        expect_one_changed(n)
+        crate::expect_one_changed(n)
     }
 
     async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool> {
@@ -431,7 +412,7 @@ impl Store for PostgresStore {
             .map(pool_from_row)
             .collect::<Result<Vec<_>, _>>()
             .map_err(engine)?;
-        Ok(page(rows, limit, |r| r.pool_id.clone()))
+        Ok(crate::page(rows, limit, |r| r.pool_id.clone()))
     }
 
     async fn insert_client(&self, row: ClientRow) -> StoreResult<()> {
@@ -460,7 +441,7 @@ impl Store for PostgresStore {
         .await
         .map_err(engine)?
         .rows_affected();
-        expect_one_changed(n)
+        crate::expect_one_changed(n)
     }
 
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
@@ -524,7 +505,7 @@ impl Store for PostgresStore {
             .map(client_from_row)
             .collect::<Result<Vec<_>, _>>()
             .map_err(engine)?;
-        Ok(page(rows, limit, |r| r.client_id.clone()))
+        Ok(crate::page(rows, limit, |r| r.client_id.clone()))
     }
 
     async fn find_user(&self, pool_id: &str, key: UserKey<'_>) -> StoreResult<Option<UserRow>> {
@@ -588,7 +569,7 @@ impl Store for PostgresStore {
                     .await
                     .map_err(engine)?
                     .rows_affected();
-                    expect_one_changed(n)?;
+                    crate::expect_one_changed(n)?;
                 }
                 UserWrite::Delete {
                     pool_id,
@@ -605,7 +586,7 @@ impl Store for PostgresStore {
                     .await
                     .map_err(engine)?
                     .rows_affected();
-                    expect_one_changed(n)?;
+                    crate::expect_one_changed(n)?;
                 }
             }
         }
@@ -634,7 +615,7 @@ impl Store for PostgresStore {
             .map(user_from_row)
             .collect::<Result<Vec<_>, _>>()
             .map_err(engine)?;
-        Ok(page(rows, limit, |r| r.username_key.clone()))
+        Ok(crate::page(rows, limit, |r| r.username_key.clone()))
     }
 
     async fn get_setting(&self, name: &str) -> StoreResult<Option<String>> {

@@ -301,25 +301,6 @@ fn pool_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PoolRow> {
     })
 }
 
-/// Turns `limit + 1` fetched rows into a page.
-fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(key)
-    } else {
-        None
-    };
-    Page { items, next }
-}
-
-fn expect_one_changed(changed: usize) -> StoreResult<()> {
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::VersionConflict)
-    }
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     async fn insert_pool(&self, row: PoolRow) -> StoreResult<()> {
@@ -342,7 +323,7 @@ impl Store for SqliteStore {
                     params![row.pool_id, row.document, row.version],
                 )
                 .map_err(engine)?;
-            expect_one_changed(n)
+            crate::expect_one_changed(n)
         })
         .await
     }
@@ -380,7 +361,7 @@ impl Store for SqliteStore {
                 .map_err(engine)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(engine)?;
-            Ok(page(rows, limit, |r| r.pool_id.clone()))
+            Ok(crate::page(rows, limit, |r| r.pool_id.clone()))
         })
     }
 
@@ -404,7 +385,7 @@ impl Store for SqliteStore {
                     params![row.pool_id, row.client_id, row.document, row.version],
                 )
                 .map_err(engine)?;
-            expect_one_changed(n)
+            crate::expect_one_changed(n)
         })
         .await
     }
@@ -463,7 +444,7 @@ impl Store for SqliteStore {
                 .map_err(engine)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(engine)?;
-            Ok(page(rows, limit, |r| r.client_id.clone()))
+            Ok(crate::page(rows, limit, |r| r.client_id.clone()))
         })
     }
 
@@ -528,7 +509,7 @@ impl Store for SqliteStore {
                                 u.version
                             ])
                             .map_err(engine)?;
-                        expect_one_changed(n)?;
+                        crate::expect_one_changed(n)?;
                     }
                     UserWrite::Delete {
                         pool_id,
@@ -541,7 +522,7 @@ impl Store for SqliteStore {
                                 params![pool_id, username, version],
                             )
                             .map_err(engine)?;
-                        expect_one_changed(n)?;
+                        crate::expect_one_changed(n)?;
                     }
                 }
             }
@@ -568,7 +549,7 @@ impl Store for SqliteStore {
                 .map_err(engine)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(engine)?;
-            Ok(page(rows, limit, |r| r.username_key.clone()))
+            Ok(crate::page(rows, limit, |r| r.username_key.clone()))
         })
     }
 
