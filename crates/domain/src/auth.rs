@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::error::{DomainError, DomainResult};
 use crate::model::{AppClient, SignInSession, User, UserPool, UserStatus};
-use crate::policy::PolicyMessagePrefix;
+use crate::policy::{check_password_edges, PolicyMessagePrefix};
 use crate::service::Service;
 use crate::srp;
 use crate::tokens::{self, PoolSigningKeys, RefreshClaims, TokenContext, TokenUse};
@@ -768,13 +768,16 @@ impl Service {
                 )));
             }
         }
-        Self::check_new_password(pool, new_password, "newPassword", PolicyMessagePrefix::DoesNotConformTo)
-            .map_err(|e| match e {
-                DomainError::InvalidParameter(m) => DomainError::InvalidPassword(
-                    m.replace("1 validation error detected: Value at 'newPassword' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$", "Password does not conform to policy: Password must not start or end with whitespace"),
-                ),
-                other => other,
-            })?;
+        // The challenge answer reports edge whitespace as a policy failure
+        // (InvalidPasswordException), not as a validation error.
+        if check_password_edges(new_password, "newPassword").is_err() {
+            return Err(DomainError::InvalidPassword(
+                "Password does not conform to policy: Password must not start or end with whitespace"
+                    .into(),
+            ));
+        }
+        pool.policy
+            .check(new_password, PolicyMessagePrefix::DoesNotConformTo)?;
         let credential = self.seal_credential(&pool.id, &loaded.user.username, new_password);
         let (user, ()) = self
             .modify_user(pool, &loaded.user.username, |user| {

@@ -276,11 +276,6 @@ impl Service {
         &self.account_id
     }
 
-    /// The store (for the server's own settings).
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
     // ----- pools -------------------------------------------------------------
 
     fn validate_pool_settings(settings: &PoolSettings) -> DomainResult<()> {
