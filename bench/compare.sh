@@ -107,8 +107,11 @@ start() {
   case "$name" in
     userpools)
       PORT=19229
+      # Quotas off: Cognito's defaults (30 AdminSetUserPassword/s) would measure
+      # throttling, and the peers enforce none.
+      printf '[quotas]\nenabled = false\n' >"$WORK/userpools-bench.toml"
       USERPOOLS_LOG=warn "$USERPOOLS" serve --listen "127.0.0.1:$PORT" --data-dir "$data" \
-        >"$WORK/$name.log" 2>&1 &
+        --config "$WORK/userpools-bench.toml" >"$WORK/$name.log" 2>&1 &
       PID=$! ;;
     moto)
       PORT=15000

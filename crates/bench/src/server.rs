@@ -76,6 +76,14 @@ impl SpawnedServer {
         let data_dir =
             std::env::temp_dir().join(format!("userpools-bench-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&data_dir)?;
+        // Cognito's default request-rate quotas (30 AdminSetUserPassword/s) would measure
+        // throttling, not the server; the peers enforce none. A given --config wins.
+        let mut config_args = Vec::new();
+        if !extra_args.iter().any(|a| a == "--config") {
+            let config = data_dir.join("bench-config.toml");
+            std::fs::write(&config, "[quotas]\nenabled = false\n")?;
+            config_args = vec!["--config".into(), config.display().to_string()];
+        }
         let child = Command::new(binary)
             .arg("serve")
             .arg("--listen")
@@ -84,6 +92,7 @@ impl SpawnedServer {
             .arg(&data_dir)
             .arg("--region")
             .arg(region)
+            .args(&config_args)
             .args(extra_args)
             .env("USERPOOLS_ACCESS_KEY_ID", access_key)
             .env("USERPOOLS_SECRET_ACCESS_KEY", secret_key)

@@ -1428,12 +1428,18 @@ impl Service {
             "password",
             PolicyMessagePrefix::DoesNotConformTo,
         )?;
-        let existing = self.require_user(&pool, username).await?;
-        // The verifier is bound to the internal username, which never changes,
-        // so it is computed once even if the write below is retried.
-        let credential = self.seal_credential(&pool.id, &existing.user.username, password);
-        self.modify_user(&pool, &existing.user.username, |user| {
-            self.apply_password(&pool, user, &credential, password, permanent)
+        // The verifier is bound to the internal username, so it is computed for the user
+        // the lookup finds, and only again if a retried write finds another one.
+        let mut sealed: Option<(String, String)> = None;
+        self.modify_user(&pool, username, |user| {
+            let credential = match &sealed {
+                Some((owner, credential)) if *owner == user.username => credential,
+                _ => {
+                    let credential = self.seal_credential(&pool.id, &user.username, password);
+                    &sealed.insert((user.username.clone(), credential)).1
+                }
+            };
+            self.apply_password(&pool, user, credential, password, permanent)
         })
         .await?;
         Ok(())

@@ -27,6 +27,8 @@
 mod group;
 #[cfg(target_pointer_width = "64")]
 mod mont;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod mont_asm;
 mod timestamp;
 
 #[cfg(test)]

@@ -490,6 +490,34 @@ impl Store for SqliteStore {
                         .map_err(engine)?;
                     }
                     UserWrite::Update(u) => {
+                        let args = params![
+                            u.pool_id,
+                            u.username,
+                            u.username_key,
+                            u.sub,
+                            u.email_key,
+                            u.phone_key,
+                            u.preferred_username_key,
+                            u.document,
+                            u.version
+                        ];
+                        // Most updates (passwords, sessions, status) leave every lookup
+                        // key as it was: then only the row is rewritten, not the five
+                        // unique indexes (SQLite rewrites an index entry whenever its
+                        // column is SET, even to the same value).
+                        let row_only = tx
+                            .prepare_cached(
+                                "UPDATE users SET document = ?8, version = version + 1 \
+                                 WHERE pool_id = ?1 AND username = ?2 AND version = ?9 \
+                                 AND username_key = ?3 AND sub = ?4 AND email_key IS ?5 \
+                                 AND phone_key IS ?6 AND preferred_username_key IS ?7",
+                            )
+                            .map_err(engine)?
+                            .execute(args)
+                            .map_err(engine)?;
+                        if row_only == 1 {
+                            continue;
+                        }
                         let n = tx
                             .prepare_cached(
                                 "UPDATE users SET username_key = ?3, sub = ?4, email_key = ?5, phone_key = ?6, \
@@ -497,17 +525,7 @@ impl Store for SqliteStore {
                                  WHERE pool_id = ?1 AND username = ?2 AND version = ?9",
                             )
                             .map_err(engine)?
-                            .execute(params![
-                                u.pool_id,
-                                u.username,
-                                u.username_key,
-                                u.sub,
-                                u.email_key,
-                                u.phone_key,
-                                u.preferred_username_key,
-                                u.document,
-                                u.version
-                            ])
+                            .execute(args)
                             .map_err(engine)?;
                         crate::expect_one_changed(n)?;
                     }

@@ -91,6 +91,62 @@ async fn on_postgres(test: TestFn) {
 }
 
 /// Declares one `#[tokio::test]` per engine for each listed test function.
+/// The common update (a password, a session) keeps every lookup key: it must still be
+/// version-checked, keep every lookup working, and a key it then gains must still be unique.
+async fn updates_that_keep_every_key(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    with_pool(store).await;
+    store
+        .write_users(vec![
+            UserWrite::Insert(user("a", "s1", Some("a@x"))),
+            UserWrite::Insert(user("b", "s2", Some("b@x"))),
+        ])
+        .await
+        .unwrap();
+    let find = |key| async move { store.find_user(POOL, key).await.unwrap() };
+    let a = find(UserKey::Username("a")).await.unwrap();
+    for n in 1..=3 {
+        let row = find(UserKey::Username("a")).await.unwrap();
+        store
+            .write_users(vec![UserWrite::Update(UserRow {
+                document: format!(r#"{{"n":{n}}}"#),
+                ..row
+            })])
+            .await
+            .unwrap();
+    }
+    let now = find(UserKey::Email("a@x")).await.unwrap();
+    assert_eq!(
+        (now.version, now.document.as_str()),
+        (a.version + 3, r#"{"n":3}"#)
+    );
+    assert_eq!(find(UserKey::Sub("s1")).await.unwrap(), now);
+    // A stale writer with the same keys is refused and changes nothing.
+    let err = store
+        .write_users(vec![UserWrite::Update(UserRow {
+            document: "{}".into(),
+            ..a.clone()
+        })])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::VersionConflict), "{err:?}");
+    assert_eq!(find(UserKey::Username("a")).await.unwrap(), now);
+    // Gaining a key another user holds is a unique conflict, not a silent update.
+    let err = store
+        .write_users(vec![UserWrite::Update(UserRow {
+            phone_key: None,
+            email_key: Some("b@x".into()),
+            ..now.clone()
+        })])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::UniqueConflict("email")),
+        "{err:?}"
+    );
+    assert_eq!(find(UserKey::Username("a")).await.unwrap(), now);
+}
+
 macro_rules! engine_tests {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -117,6 +173,7 @@ engine_tests!(
     clients_crud_and_lookup,
     unique_keys_are_named_and_batches_are_atomic,
     versions_are_checked_on_update_and_delete,
+    updates_that_keep_every_key,
     user_pages_are_bytewise_ordered,
     cascading_pool_delete,
     settings_first_writer_wins,
