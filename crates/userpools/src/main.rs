@@ -94,6 +94,12 @@ struct ServeArgs {
     config: Option<PathBuf>,
 }
 
+/// mimalloc instead of glibc's allocator: a request allocates and frees many small
+/// buffers on two runtime threads, and glibc's malloc/free were ~7% of the server's CPU
+/// under load (see bench/notes.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
