@@ -7,6 +7,8 @@
 #   bench/compare.sh --quick         # 1,000 users only, 3 s per cell (a smoke run)
 # Options: --duration S  --warmup S  --concurrency N  --sizes "1000 10000"  --peers "moto ministack"
 #          --seed-budget S (longest a peer may take to seed one pool size; default 150)
+#          --fixed-rate R (AdminSetUserPassword open loop at R req/s on every userpools pool size,
+#          to compare latency across pool sizes at the same load; default 1000, 0 skips it)
 #          --no-build (reuse target/release binaries and the last microbenchmark summary)
 #
 # Everything it installs goes under target/bench-compare/ (venvs, node_modules, data, results):
@@ -30,6 +32,7 @@ WARMUP=1
 CONCURRENCY=64
 PEERS="moto cognito-local ministack"
 SEED_BUDGET=150
+FIXED_RATE=1000
 FULL=0
 NO_BUILD=0
 while [[ $# -gt 0 ]]; do
@@ -42,8 +45,9 @@ while [[ $# -gt 0 ]]; do
     --sizes) SIZES="$2"; shift ;;
     --peers) PEERS="$2"; shift ;;
     --seed-budget) SEED_BUDGET="$2"; shift ;;
+    --fixed-rate) FIXED_RATE="$2"; shift ;;
     --no-build) NO_BUILD=1 ;;  # use the built binaries and the last microbenchmark summary
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -60,6 +64,7 @@ USERPOOLS="$ROOT/target/release/userpools"
 BENCH="$ROOT/target/release/userpools-bench"
 
 mkdir -p "$WORK" "$RESULTS"
+rm -f "$RESULTS"/*.json  # one report, one run
 rm -f "$RESULTS"/*.json
 
 venv() { # venv DIR PACKAGE...
@@ -147,6 +152,16 @@ run_size() { # run_size NAME SIZE
     --duration "$DURATION" --warmup "$WARMUP" --seed-concurrency 32 "${seed[@]}" \
     --state "$WORK/state-$name.json" --json-out "$RESULTS/$name-$size.json" \
     || echo "  (run failed: see above)"
+  if [[ $name == userpools && $FIXED_RATE != 0 ]]; then
+    # Closed-loop p99 is queueing (Little's law: 64 in flight ÷ throughput); the same
+    # offered load at every pool size shows what a request costs as the pool grows.
+    echo "--- $name, $size users, AdminSetUserPassword at a fixed $FIXED_RATE req/s"
+    "$BENCH" --endpoint "http://127.0.0.1:$PORT" --server-pid "$PID" --label "$name-fixed-rate" \
+      --scenario admin-set-user-password --users "$size" --rate "$FIXED_RATE" --concurrency 512 \
+      --duration "$DURATION" --warmup "$WARMUP" "${seed[@]}" \
+      --state "$WORK/state-$name.json" --json-out "$RESULTS/$name-fixed-rate-$size.json" \
+      || echo "  (run failed: see above)"
+  fi
 }
 
 if [[ $NO_BUILD == 0 ]]; then
@@ -178,6 +193,7 @@ step "report"
 "$WORK/venv-plot/bin/python" "$ROOT/bench/report.py" --results "$RESULTS" \
   --out "$ROOT/docs/benchmarks.md" --plot "$ROOT/docs/benchmarks.png" \
   --elapsed "$ELAPSED" --command "bench/compare.sh $ARGS" --concurrency "$CONCURRENCY" --duration "$DURATION" \
+  --fixed-rate "$FIXED_RATE" \
   --versions "moto $MOTO_VERSION, cognito-local $COGNITO_LOCAL_VERSION, ministack $MINISTACK_VERSION" \
   --micro "$WORK/micro.txt"
 echo "wrote docs/benchmarks.md and docs/benchmarks.png (run took ${ELAPSED}s)"

@@ -11,6 +11,7 @@ import glob
 import json
 import os
 import platform
+import re
 import subprocess
 
 SERVERS = ["userpools", "moto", "cognito-local", "ministack"]
@@ -73,6 +74,107 @@ def machine():
     return cpu, os.cpu_count(), platform.release(), rev
 
 
+def usable(r):
+    return r is not None and not r.get("unsupported") and r["ops"] > 0
+
+
+def fixed_rate_section(w, cells, sizes, rate):
+    rows = [(n, cells.get(("userpools-fixed-rate", n, "admin-set-user-password"))) for n in sizes]
+    rows = [(n, r) for n, r in rows if usable(r)]
+    if not rows:
+        return
+    base = rows[0][1]["latency_ms"]
+    w(f"\n## Pool size at the same load: AdminSetUserPassword, open loop at {rate} req/s\n")
+    w("Closed-loop latency is mostly queueing (64 requests in flight ÷ throughput), so it says "
+      "little about what one request costs as the pool grows. Here every pool size gets the "
+      "same offered load, latencies counted from when each request was due.\n")
+    w(f"| users | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | p99 ÷ p99 at {rows[0][0]:,} | server µs/op | peak RSS MB |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, r in rows:
+        lat = r["latency_ms"]
+        srv = r.get("server") or {}
+        w(f"| {n:,} | {r['ops_per_s']:,.0f} | {fmt_ms(lat['p50'])} | {fmt_ms(lat['p90'])} | "
+          f"{fmt_ms(lat['p99'])} | {fmt_ms(lat['p999'])} | {lat['p99'] / max(base['p99'], 1e-9):.2f}× | "
+          f"{srv.get('cpu_us_per_op', 0):,.0f} | {srv.get('peak_rss_mb', 0):.0f} |")
+
+
+def micro_us(path, name):
+    """The middle estimate of a criterion benchmark in the summary, in µs."""
+    if not path or not os.path.exists(path):
+        return None
+    with open(path) as f:
+        for line in f:
+            if line.startswith(name):
+                m = re.search(r"([0-9.]+) (ns|µs|us|ms)\s*$", line)
+                if m:
+                    return float(m.group(1)) * {"ns": 1e-3, "µs": 1, "us": 1, "ms": 1e3}[m.group(2)]
+    return None
+
+
+def targets_section(w, cells, sizes, cores, micro):
+    """Issue 6's targets, each with what this run measured."""
+    small, large = (sizes[0], sizes[-1]) if sizes else (None, None)
+    asp = cells.get(("userpools", small, "admin-set-user-password"))
+    rows = []
+
+    def add(target, measured, met):
+        rows.append((target, measured, "yes" if met else ("no" if met is not None else "–")))
+
+    if usable(asp):
+        add("AdminSetUserPassword ≥ 8,000 req/s (durable)", f"{asp['ops_per_s']:,.0f} req/s at {small:,} users",
+            asp["ops_per_s"] >= 8000)
+        ratios = []
+        for peer in ("moto", "cognito-local", "ministack"):
+            r = cells.get((peer, small, "admin-set-user-password"))
+            if usable(r):
+                ratios.append(f"{peer} {asp['ops_per_s'] / r['ops_per_s']:.1f}×")
+        if ratios:
+            worst = min(float(x.split()[-1][:-1]) for x in ratios)
+            add("AdminSetUserPassword ≥ 10× every peer", ", ".join(ratios), worst >= 10)
+        verifier = micro_us(micro, "srp/compute_verifier")
+        if verifier:
+            floor = cores * 1e6 / verifier
+            add("AdminSetUserPassword ≥ 70% of the verifier floor",
+                f"{asp['ops_per_s']:,.0f} ÷ ({cores} cores × 1 / {verifier:.0f} µs = {floor:,.0f}/s) = "
+                f"{100 * asp['ops_per_s'] / floor:.0f}%", asp["ops_per_s"] >= 0.7 * floor)
+    big = cells.get(("userpools", large, "admin-set-user-password"))
+    if usable(asp) and usable(big) and large != small:
+        ratio = big["latency_ms"]["p99"] / asp["latency_ms"]["p99"]
+        text = f"closed loop: {fmt_ms(big['latency_ms']['p99'])} ÷ {fmt_ms(asp['latency_ms']['p99'])} ms = {ratio:.2f}×"
+        fa = cells.get(("userpools-fixed-rate", small, "admin-set-user-password"))
+        fb = cells.get(("userpools-fixed-rate", large, "admin-set-user-password"))
+        met = ratio <= 1.5
+        if usable(fa) and usable(fb):
+            fixed = fb["latency_ms"]["p99"] / fa["latency_ms"]["p99"]
+            text += f"; same load: {fmt_ms(fb['latency_ms']['p99'])} ÷ {fmt_ms(fa['latency_ms']['p99'])} ms = {fixed:.2f}×"
+            met = fixed <= 1.5
+        add(f"p99 at {large:,} users within 1.5× of p99 at {small:,}", text, met)
+    get = cells.get(("userpools", small, "admin-get-user"))
+    if usable(get):
+        add("AdminGetUser ≥ 20,000 req/s", f"{get['ops_per_s']:,.0f} req/s", get["ops_per_s"] >= 20000)
+    srp = cells.get(("userpools", small, "srp-auth"))
+    if usable(srp):
+        per_core = srp["ops_per_s"] / cores
+        text = f"{srp['ops_per_s']:,.0f}/s end to end = {per_core:,.0f}/s per core, load tool's SRP client on the same cores"
+        met = per_core >= 150
+        if srp.get("server"):
+            server_rate = 1e6 / srp["server"]["cpu_us_per_op"]
+            text += f"; server: {server_rate:,.0f} sign-ins per core-second of its CPU"
+            met = server_rate >= 150
+        add("SRP sign-in ≥ 150/s per core (server CPU)", text, met)
+    if large and large >= 1_000_000:
+        peaks = [r["server"]["peak_rss_mb"] for (s, n, _), r in cells.items()
+                 if s.startswith("userpools") and n == large and r.get("server")]
+        if peaks:
+            add(f"peak RSS ≤ 200 MB with {large:,} users", f"{max(peaks):.0f} MB", max(peaks) <= 200)
+    if rows:
+        w("\n## Issue 6's targets in this run\n")
+        w("| target | measured | met |")
+        w("|---|---|---|")
+        for target, measured, met in rows:
+            w(f"| {target} | {measured} | {met} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
@@ -84,6 +186,7 @@ def main():
     ap.add_argument("--duration", default="8")
     ap.add_argument("--versions", default="")
     ap.add_argument("--micro", default="")
+    ap.add_argument("--fixed-rate", default="1000")
     ap.add_argument("--notes", default=os.path.join(os.path.dirname(__file__), "notes.md"))
     args = ap.parse_args()
 
@@ -152,10 +255,15 @@ def main():
                     row.append("–")
             w("| " + " | ".join(row) + " |")
 
+    fixed_rate_section(w, cells, sizes, args.fixed_rate)
+    targets_section(w, cells, sizes, cores, args.micro)
+
     # what peers cannot do
     w("\n## What each server could not do\n")
     seen = False
     for (s, size, key), r in sorted(cells.items()):
+        if s not in SERVERS:
+            continue
         notes = []
         if r.get("unsupported"):
             notes.append(short_reason(r))

@@ -102,8 +102,26 @@ fn copy_error(e: &StoreError) -> StoreError {
     }
 }
 
+/// Least time between two checkpoints while writes go on.
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The checkpoint thread: after commits, at most every [`CHECKPOINT_INTERVAL`], copies
+/// the WAL into the database (PASSIVE: it never blocks the writer or a reader). Stops
+/// when the writer thread has stopped.
+fn run_checkpointer(conn: Connection, commits: mpsc::Receiver<()>) {
+    while commits.recv().is_ok() {
+        let started = std::time::Instant::now();
+        if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(target: "userpools::storage", %error, "WAL checkpoint failed");
+        }
+        if let Some(rest) = CHECKPOINT_INTERVAL.checked_sub(started.elapsed()) {
+            std::thread::sleep(rest);
+        }
+    }
+}
+
 /// The writer thread: batches of jobs, one transaction and one commit per batch.
-fn run_writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
+fn run_writer(conn: Connection, jobs: mpsc::Receiver<Job>, committed: mpsc::SyncSender<()>) {
     let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -140,6 +158,10 @@ fn run_writer(conn: Connection, jobs: mpsc::Receiver<Job>) {
         batch.clear();
         for reply in replies.drain(..) {
             reply(outcome.as_ref().err());
+        }
+        if outcome.is_ok() {
+            // Full means a checkpoint is already due.
+            let _ = committed.try_send(());
         }
     }
 }
@@ -192,10 +214,22 @@ impl SqliteStore {
         let readers = (0..READERS)
             .map(|_| open_connection(&path))
             .collect::<StoreResult<Vec<_>>>()?;
+        // Checkpoints run beside the writer, not inside one of its commits (SQLite's
+        // automatic checkpoint would stall every write queued behind that commit for the
+        // copy and the database file's fsync: a latency tail at every pool size).
+        writer
+            .execute_batch("PRAGMA wal_autocheckpoint=0")
+            .map_err(engine)?;
+        let checkpointer = open_connection(&path)?;
+        let (committed, commits) = mpsc::sync_channel::<()>(1);
         let (sender, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("userpools-sqlite-writer".into())
-            .spawn(move || run_writer(writer, jobs))
+            .spawn(move || run_writer(writer, jobs, committed))
+            .map_err(|e| StoreError::Engine(e.to_string()))?;
+        std::thread::Builder::new()
+            .name("userpools-sqlite-checkpoint".into())
+            .spawn(move || run_checkpointer(checkpointer, commits))
             .map_err(|e| StoreError::Engine(e.to_string()))?;
         Ok(Self {
             writer: sender,

@@ -815,3 +815,40 @@ async fn postgres_concurrent_start_migrates_once() {
         .await
         .unwrap();
 }
+
+/// SQLite's WAL is copied into the database file by the checkpoint thread (the writer's
+/// automatic checkpoint is off): pages reach the main file only through a checkpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_checkpoints_beside_the_writer() {
+    let dir = std::env::temp_dir().join(format!("userpools-engines-{}", unique_suffix()));
+    let store = SqliteStore::open(&dir).unwrap();
+    with_pool(&store).await;
+    let main_file = dir.join("userpools.sqlite3");
+    let before = std::fs::metadata(&main_file).unwrap().len();
+    for batch in 0..20 {
+        let writes = (0..100)
+            .map(|i| {
+                let name = format!("user{batch}-{i}");
+                UserWrite::Insert(UserRow {
+                    document: "x".repeat(200),
+                    ..user(&name, &name, None)
+                })
+            })
+            .collect();
+        store.write_users(writes).await.unwrap();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut after = before;
+    while std::time::Instant::now() < deadline {
+        after = std::fs::metadata(&main_file).unwrap().len();
+        if after > before + 256 * 1024 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        after > before + 256 * 1024,
+        "2,000 users (~600 KB) written, but the database file went only from {before} to {after} bytes"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
