@@ -272,6 +272,24 @@ fn fetch_limit(limit: usize) -> i64 {
 }
 
 impl PostgresStore {
+    /// Runs a page query (its last bind is [`fetch_limit`]) and cuts the page at `limit`,
+    /// continuing after `key` of its last row.
+    async fn fetch_page<T>(
+        &self,
+        query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+        limit: usize,
+        from_row: fn(&PgRow) -> Result<T, sqlx::Error>,
+        key: impl Fn(&T) -> String,
+    ) -> StoreResult<Page<T>> {
+        let rows = query.fetch_all(&self.pool).await.map_err(engine)?;
+        let rows = rows
+            .iter()
+            .map(from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(engine)?;
+        Ok(crate::page(rows, limit, key))
+    }
+
     /// Connects, then migrates the schema under an advisory lock (so that
     /// nodes starting together migrate once).
     pub async fn connect(options: PostgresOptions) -> StoreResult<Self> {
@@ -399,20 +417,14 @@ impl Store for PostgresStore {
     }
 
     async fn list_pools(&self, after: Option<&str>, limit: usize) -> StoreResult<Page<PoolRow>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT pool_id, document, version FROM pools WHERE pool_id > $1 ORDER BY pool_id LIMIT $2",
         )
         .bind(after.unwrap_or(""))
         .bind(fetch_limit(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(engine)?;
-        let rows = rows
-            .iter()
-            .map(pool_from_row)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(engine)?;
-        Ok(crate::page(rows, limit, |r| r.pool_id.clone()))
+        ;
+        self.fetch_page(query, limit, pool_from_row, |r| r.pool_id.clone())
+            .await
     }
 
     async fn insert_client(&self, row: ClientRow) -> StoreResult<()> {
@@ -490,22 +502,15 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Page<ClientRow>> {
-        let rows = sqlx::query(
+        let query = sqlx::query(
             "SELECT pool_id, client_id, document, version FROM clients \
              WHERE pool_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3",
         )
         .bind(pool_id)
         .bind(after.unwrap_or(""))
-        .bind(fetch_limit(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(engine)?;
-        let rows = rows
-            .iter()
-            .map(client_from_row)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(engine)?;
-        Ok(crate::page(rows, limit, |r| r.client_id.clone()))
+        .bind(fetch_limit(limit));
+        self.fetch_page(query, limit, client_from_row, |r| r.client_id.clone())
+            .await
     }
 
     async fn find_user(&self, pool_id: &str, key: UserKey<'_>) -> StoreResult<Option<UserRow>> {
@@ -600,22 +605,16 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Page<UserRow>> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {USER_COLUMNS} FROM users WHERE pool_id = $1 AND username_key > $2 \
              ORDER BY username_key LIMIT $3"
-        ))
-        .bind(pool_id)
-        .bind(after.unwrap_or(""))
-        .bind(fetch_limit(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(engine)?;
-        let rows = rows
-            .iter()
-            .map(user_from_row)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(engine)?;
-        Ok(crate::page(rows, limit, |r| r.username_key.clone()))
+        );
+        let query = sqlx::query(&sql)
+            .bind(pool_id)
+            .bind(after.unwrap_or(""))
+            .bind(fetch_limit(limit));
+        self.fetch_page(query, limit, user_from_row, |r| r.username_key.clone())
+            .await
     }
 
     async fn get_setting(&self, name: &str) -> StoreResult<Option<String>> {
