@@ -65,7 +65,6 @@ BENCH="$ROOT/target/release/userpools-bench"
 
 mkdir -p "$WORK" "$RESULTS"
 rm -f "$RESULTS"/*.json  # one report, one run
-rm -f "$RESULTS"/*.json
 
 venv() { # venv DIR PACKAGE...
   local dir="$1"; shift
