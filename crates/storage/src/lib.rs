@@ -9,6 +9,7 @@
 //! retries from a fresh read).
 
 mod postgres;
+mod row_cache;
 mod sqlite;
 
 pub use postgres::{PostgresOptions, PostgresStore};

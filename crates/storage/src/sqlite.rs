@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use crate::row_cache::{CacheChange, RowCache};
 use crate::{
     ClientRow, Page, PoolRow, Store, StoreError, StoreResult, UserKey, UserRow, UserWrite,
 };
@@ -86,12 +87,16 @@ type Job = Box<dyn FnOnce(&Connection) -> (bool, Reply) + Send>;
 
 /// SQLite engine. One writer connection, owned by the group-commit thread (SQLite
 /// serialises writers anyway), and a few reader connections; WAL lets reads run beside
-/// the writer.
+/// the writer. Pools, clients and users by username are served from a [`RowCache`] of
+/// committed rows when they are there.
 #[derive(Clone)]
 pub struct SqliteStore {
     writer: mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
     path: Arc<std::path::PathBuf>,
+    cache: Arc<RowCache>,
+    /// The data directory's lock file, held while the store is open (if it was taken).
+    _directory_lock: Option<Arc<std::fs::File>>,
 }
 
 fn copy_error(e: &StoreError) -> StoreError {
@@ -121,7 +126,12 @@ fn run_checkpointer(conn: Connection, commits: mpsc::Receiver<()>) {
 }
 
 /// The writer thread: batches of jobs, one transaction and one commit per batch.
-fn run_writer(conn: Connection, jobs: mpsc::Receiver<Job>, committed: mpsc::SyncSender<()>) {
+fn run_writer(
+    conn: Connection,
+    jobs: mpsc::Receiver<Job>,
+    committed: mpsc::SyncSender<()>,
+    cache: Arc<RowCache>,
+) {
     let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -151,8 +161,12 @@ fn run_writer(conn: Connection, jobs: mpsc::Receiver<Job>, committed: mpsc::Sync
             }
             conn.execute_batch("COMMIT").map_err(engine)
         })();
-        if outcome.is_err() && !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK");
+        if outcome.is_err() {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            // A failed COMMIT may or may not have reached the disk.
+            cache.clear();
         }
         // Jobs never run because the batch failed early get their channel closed.
         batch.clear();
@@ -205,8 +219,39 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) `userpools.sqlite3` in `dir` and migrates it.
+    /// Opens (creating if needed) `userpools.sqlite3` in `dir` and migrates it, holding
+    /// the directory's lock file `userpools.lock` while open: one server per directory
+    /// (the row cache relies on it).
     pub fn open(dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Engine(e.to_string()))?;
+        let lock_path = dir.join("userpools.lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| StoreError::Engine(format!("{}: {e}", lock_path.display())))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Engine(format!(
+                    "{} is in use by another userpools server",
+                    dir.display()
+                )))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(StoreError::Engine(format!("{}: {e}", lock_path.display())))
+            }
+        }
+        let mut store = Self::open_beside_server(dir)?;
+        store._directory_lock = Some(Arc::new(lock));
+        Ok(store)
+    }
+
+    /// Opens the store without the directory's lock, for `userpools seed`: it only
+    /// inserts users, which a running server's cache never holds as absent, so it may
+    /// run beside the server that holds the lock.
+    pub fn open_beside_server(dir: &Path) -> StoreResult<Self> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Engine(e.to_string()))?;
         let path = dir.join("userpools.sqlite3");
         let mut writer = open_connection(&path)?;
@@ -223,9 +268,11 @@ impl SqliteStore {
         let checkpointer = open_connection(&path)?;
         let (committed, commits) = mpsc::sync_channel::<()>(1);
         let (sender, jobs) = mpsc::channel::<Job>();
+        let cache = Arc::new(RowCache::default());
+        let writer_cache = cache.clone();
         std::thread::Builder::new()
             .name("userpools-sqlite-writer".into())
-            .spawn(move || run_writer(writer, jobs, committed))
+            .spawn(move || run_writer(writer, jobs, committed, writer_cache))
             .map_err(|e| StoreError::Engine(e.to_string()))?;
         std::thread::Builder::new()
             .name("userpools-sqlite-checkpoint".into())
@@ -235,6 +282,8 @@ impl SqliteStore {
             writer: sender,
             readers: Arc::new(Mutex::new(readers)),
             path: Arc::new(path),
+            cache,
+            _directory_lock: None,
         })
     }
 
@@ -244,11 +293,25 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
     ) -> StoreResult<R> {
+        self.write_changing(f, Vec::new()).await
+    }
+
+    /// [`write`](Self::write) of rows the cache may hold: `changes` are applied to the
+    /// cache once `f` succeeded and its batch is committed, before the write is answered.
+    async fn write_changing<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+        changes: Vec<CacheChange>,
+    ) -> StoreResult<R> {
         let (answer, answered) = tokio::sync::oneshot::channel::<StoreResult<R>>();
+        let cache = self.cache.clone();
         let job: Job = Box::new(move |conn: &Connection| {
             let result = f(conn);
             let ok = result.is_ok();
             let reply: Reply = Box::new(move |commit_error: Option<&StoreError>| {
+                if ok && commit_error.is_none() && !changes.is_empty() {
+                    cache.apply(changes);
+                }
                 let _ = answer.send(match commit_error {
                     Some(e) => Err(copy_error(e)),
                     None => result,
@@ -350,7 +413,8 @@ impl Store for SqliteStore {
     }
 
     async fn update_pool(&self, row: PoolRow) -> StoreResult<()> {
-        self.write(move |c| {
+        let changes = vec![CacheChange::Pool(row.pool_id.clone())];
+        self.write_changing(move |c| {
             let n = c
                 .execute(
                     "UPDATE pools SET document = ?2, version = version + 1 WHERE pool_id = ?1 AND version = ?3",
@@ -358,30 +422,41 @@ impl Store for SqliteStore {
                 )
                 .map_err(engine)?;
             crate::expect_one_changed(n)
-        })
+        }, changes)
         .await
     }
 
     async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool> {
         let pool_id = pool_id.to_owned();
-        self.write(move |c| {
-            let n = c
-                .execute("DELETE FROM pools WHERE pool_id = ?1", params![pool_id])
-                .map_err(engine)?;
-            Ok(n == 1)
-        })
+        let changes = vec![CacheChange::PoolDeleted(pool_id.clone())];
+        self.write_changing(
+            move |c| {
+                let n = c
+                    .execute("DELETE FROM pools WHERE pool_id = ?1", params![pool_id])
+                    .map_err(engine)?;
+                Ok(n == 1)
+            },
+            changes,
+        )
         .await
     }
 
     async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<PoolRow>> {
-        let pool_id = pool_id.to_owned();
-        self.read(|c| {
+        if let Some(row) = self.cache.pool(pool_id) {
+            return Ok(Some(row));
+        }
+        let seen = self.cache.snapshot();
+        let row = self.read(|c| {
             c.prepare_cached("SELECT pool_id, document, version FROM pools WHERE pool_id = ?1")
                 .map_err(engine)?
                 .query_row(params![pool_id], pool_from_row)
                 .optional()
                 .map_err(engine)
-        })
+        })?;
+        if let Some(row) = &row {
+            self.cache.fill_pool(seen, row);
+        }
+        Ok(row)
     }
 
     async fn list_pools(&self, after: Option<&str>, limit: usize) -> StoreResult<Page<PoolRow>> {
@@ -412,7 +487,8 @@ impl Store for SqliteStore {
     }
 
     async fn update_client(&self, row: ClientRow) -> StoreResult<()> {
-        self.write(move |c| {
+        let changes = vec![CacheChange::Client(row.client_id.clone())];
+        self.write_changing(move |c| {
             let n = c
                 .execute(
                     "UPDATE clients SET document = ?3, version = version + 1 WHERE pool_id = ?1 AND client_id = ?2 AND version = ?4",
@@ -420,38 +496,42 @@ impl Store for SqliteStore {
                 )
                 .map_err(engine)?;
             crate::expect_one_changed(n)
-        })
+        }, changes)
         .await
     }
 
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
         let (pool_id, client_id) = (pool_id.to_owned(), client_id.to_owned());
-        self.write(move |c| {
-            let n = c
-                .execute(
-                    "DELETE FROM clients WHERE pool_id = ?1 AND client_id = ?2",
-                    params![pool_id, client_id],
-                )
-                .map_err(engine)?;
-            Ok(n == 1)
-        })
+        let changes = vec![CacheChange::Client(client_id.clone())];
+        self.write_changing(
+            move |c| {
+                let n = c
+                    .execute(
+                        "DELETE FROM clients WHERE pool_id = ?1 AND client_id = ?2",
+                        params![pool_id, client_id],
+                    )
+                    .map_err(engine)?;
+                Ok(n == 1)
+            },
+            changes,
+        )
         .await
     }
 
     async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<ClientRow>> {
-        let (pool_id, client_id) = (pool_id.to_owned(), client_id.to_owned());
-        self.read(|c| {
-            c.prepare_cached("SELECT pool_id, client_id, document, version FROM clients WHERE pool_id = ?1 AND client_id = ?2")
-                .map_err(engine)?
-                .query_row(params![pool_id, client_id], client_from_row)
-            .optional()
-            .map_err(engine)
-        })
+        // `client_id` is the table's key: the pool only has to match.
+        Ok(self
+            .find_client(client_id)
+            .await?
+            .filter(|row| row.pool_id == pool_id))
     }
 
     async fn find_client(&self, client_id: &str) -> StoreResult<Option<ClientRow>> {
-        let client_id = client_id.to_owned();
-        self.read(|c| {
+        if let Some(row) = self.cache.client(client_id) {
+            return Ok(Some(row));
+        }
+        let seen = self.cache.snapshot();
+        let row = self.read(|c| {
             c.prepare_cached(
                 "SELECT pool_id, client_id, document, version FROM clients WHERE client_id = ?1",
             )
@@ -459,7 +539,11 @@ impl Store for SqliteStore {
             .query_row(params![client_id], client_from_row)
             .optional()
             .map_err(engine)
-        })
+        })?;
+        if let Some(row) = &row {
+            self.cache.fill_client(seen, row);
+        }
+        Ok(row)
     }
 
     async fn list_clients(
@@ -483,6 +567,12 @@ impl Store for SqliteStore {
     }
 
     async fn find_user(&self, pool_id: &str, key: UserKey<'_>) -> StoreResult<Option<UserRow>> {
+        if let UserKey::Username(username_key) = key {
+            if let Some(row) = self.cache.user(pool_id, username_key) {
+                return Ok(Some(row));
+            }
+        }
+        let seen = self.cache.snapshot();
         let (column, value) = match key {
             UserKey::Username(v) => ("username_key", v),
             UserKey::Sub(v) => ("sub", v),
@@ -491,18 +581,40 @@ impl Store for SqliteStore {
             UserKey::PreferredUsername(v) => ("preferred_username_key", v),
         };
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE pool_id = ?1 AND {column} = ?2");
-        let (pool_id, value) = (pool_id.to_owned(), value.to_owned());
-        self.read(|c| {
+        let row = self.read(|c| {
             c.prepare_cached(&sql)
                 .map_err(engine)?
                 .query_row(params![pool_id, value], user_from_row)
                 .optional()
                 .map_err(engine)
-        })
+        })?;
+        if let Some(row) = &row {
+            self.cache.fill_user(seen, row);
+        }
+        Ok(row)
     }
 
     async fn write_users(&self, writes: Vec<UserWrite>) -> StoreResult<()> {
-        self.write(move |tx| {
+        let changes = writes
+            .iter()
+            .map(|write| match write {
+                UserWrite::Insert(row) => CacheChange::User(UserRow {
+                    version: 1,
+                    ..row.clone()
+                }),
+                UserWrite::Update(row) => CacheChange::User(UserRow {
+                    version: row.version + 1,
+                    ..row.clone()
+                }),
+                UserWrite::Delete {
+                    pool_id, username, ..
+                } => CacheChange::UserDeleted {
+                    pool_id: pool_id.clone(),
+                    username: username.clone(),
+                },
+            })
+            .collect();
+        self.write_changing(move |tx| {
             // All or nothing: the writer rolls this job's savepoint back on error.
             for write in &writes {
                 match write {
@@ -579,7 +691,7 @@ impl Store for SqliteStore {
                 }
             }
             Ok(())
-        })
+        }, changes)
         .await
     }
 
@@ -834,6 +946,147 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(stored.version, row.version + 1);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// The row cache under concurrent writers and readers: every read made after a
+    /// write was acknowledged sees that write or a later one, by username (cache) and
+    /// by sub (SQL) alike; a cascading pool delete leaves nothing cached behind.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn cached_reads_never_go_back_in_time() {
+        let (store, dir) = store_with_pool().await;
+        let pool = "us-east-1_test";
+        let writes = (0..4)
+            .map(|i| UserWrite::Insert(user(&format!("U{i}"), &format!("s{i}"), None)))
+            .collect();
+        store.write_users(writes).await.unwrap();
+        let mut tasks = Vec::new();
+        for worker in 0..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let (key, sub) = (format!("u{}", worker % 4), format!("s{}", worker % 4));
+                let mut acknowledged = 0;
+                for _ in 0..150 {
+                    let row = store
+                        .find_user(pool, UserKey::Username(&key))
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    assert!(
+                        row.version >= acknowledged,
+                        "{key}: {row:?} after {acknowledged}"
+                    );
+                    let by_sub = store
+                        .find_user(pool, UserKey::Sub(&sub))
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    assert!(by_sub.version >= acknowledged);
+                    let mut next = row.clone();
+                    next.document = format!(r#"{{"worker":{worker},"v":{}}}"#, row.version);
+                    match store
+                        .write_users(vec![UserWrite::Update(next.clone())])
+                        .await
+                    {
+                        Ok(()) => {
+                            acknowledged = row.version + 1;
+                            let read = store
+                                .find_user(pool, UserKey::Username(&key))
+                                .await
+                                .unwrap()
+                                .unwrap();
+                            assert!(read.version >= acknowledged);
+                            if read.version == acknowledged {
+                                assert_eq!(read.document, next.document);
+                            }
+                        }
+                        Err(StoreError::VersionConflict) => {}
+                        Err(e) => panic!("{e:?}"),
+                    }
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        // The cache agrees with SQL for every user once the writes are done.
+        for i in 0..4 {
+            let cached = store
+                .find_user(pool, UserKey::Username(&format!("u{i}")))
+                .await
+                .unwrap()
+                .unwrap();
+            let stored = store
+                .find_user(pool, UserKey::Sub(&format!("s{i}")))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (cached.version, cached.document),
+                (stored.version, stored.document)
+            );
+        }
+        let client = ClientRow {
+            pool_id: pool.into(),
+            client_id: "client1".into(),
+            document: "{}".into(),
+            version: 0,
+        };
+        store.insert_client(client).await.unwrap();
+        assert!(store.get_client(pool, "client1").await.unwrap().is_some());
+        assert!(store
+            .get_client("us-east-1_other", "client1")
+            .await
+            .unwrap()
+            .is_none());
+        let cached_pool = store.get_pool(pool).await.unwrap().unwrap();
+        store
+            .update_pool(PoolRow {
+                document: r#"{"changed":true}"#.into(),
+                ..cached_pool
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.get_pool(pool).await.unwrap().unwrap().document,
+            r#"{"changed":true}"#
+        );
+        assert!(store.delete_pool(pool).await.unwrap());
+        assert!(store.get_pool(pool).await.unwrap().is_none());
+        assert!(store.find_client("client1").await.unwrap().is_none());
+        assert!(store
+            .find_user(pool, UserKey::Username("u0"))
+            .await
+            .unwrap()
+            .is_none());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn one_server_per_data_directory() {
+        let (store, dir) = store_with_pool().await;
+        let Err(StoreError::Engine(message)) = SqliteStore::open(&dir) else {
+            panic!("a second server opened the same directory");
+        };
+        assert_eq!(
+            message,
+            format!("{} is in use by another userpools server", dir.display())
+        );
+        // `userpools seed` opens beside the server, and its users are found.
+        let seeder = SqliteStore::open_beside_server(&dir).unwrap();
+        seeder
+            .write_users(vec![UserWrite::Insert(user("Seeded", "s9", None))])
+            .await
+            .unwrap();
+        assert!(store
+            .find_user("us-east-1_test", UserKey::Username("seeded"))
+            .await
+            .unwrap()
+            .is_some());
+        drop(store);
+        drop(seeder);
+        // The lock goes with the store.
+        SqliteStore::open(&dir).unwrap();
         std::fs::remove_dir_all(dir).ok();
     }
 

@@ -125,7 +125,7 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
         bail!("need --from <= --to and --batch >= 1");
     }
     let master = Arc::new(master_key(&args.data_dir)?);
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.data_dir)?);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_beside_server(&args.data_dir)?);
     let config = ServiceConfig {
         region: args
             .pool_id
