@@ -297,8 +297,11 @@ def main():
                         tput.append(r["ops_per_s"])
                         p99.append(r["latency_ms"]["p99"])
                 if xs:
-                    axes[0][col].plot(xs, tput, marker="o", label=s)
-                    axes[1][col].plot(xs, p99, marker="o", label=s)
+                    # One colour per server in every panel (a panel where a peer has
+                    # no point must not shift the others' colours).
+                    colour = f"C{SERVERS.index(s)}"
+                    axes[0][col].plot(xs, tput, marker="o", label=s, color=colour)
+                    axes[1][col].plot(xs, p99, marker="o", label=s, color=colour)
             axes[0][col].set_title(title, fontsize=9)
             for row, label in ((0, "ops/s"), (1, "p99 ms")):
                 ax = axes[row][col]

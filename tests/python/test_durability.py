@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 
 import pytest
 
@@ -16,8 +17,10 @@ from helpers import (
     create_pool,
     create_user,
     expect_error,
+    free_port,
     get_user,
     secret_hash,
+    server_binary,
     set_password,
     status,
     strong_password,
@@ -204,6 +207,27 @@ def test_data_dir_holds_sqlite_and_a_private_key_file(make_server):
                 private_files.append(f)
     assert sqlite_files, f"no SQLite database in {os.listdir(s.data_dir)}"
     assert private_files, f"no mode-0600 key file in {os.listdir(s.data_dir)}"
+
+
+@pytest.mark.sqlite_only
+def test_a_second_server_cannot_open_the_same_data_dir(make_server):
+    """The embedded store belongs to one server (it keeps committed rows in memory): a
+    second `userpools serve` on the same data dir exits with a clear error and changes
+    nothing; once the first has stopped, the directory opens again."""
+    s = make_server()
+    c = s.client()
+    pool = create_pool(c)
+    create_user(c, pool, "only")
+    second = subprocess.run(
+        [str(server_binary()), "serve", "--listen", f"127.0.0.1:{free_port()}",
+         "--data-dir", str(s.data_dir)],
+        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+    )
+    assert second.returncode != 0
+    assert f"{s.data_dir} is in use by another userpools server" in second.stderr, second.stderr
+    assert status(c, pool, "only") == "FORCE_CHANGE_PASSWORD"
+    s.restart()
+    assert status(s.client(), pool, "only") == "FORCE_CHANGE_PASSWORD"
 
 
 def test_env_master_key_not_written_to_data_dir(make_server, tmp_path):
