@@ -131,10 +131,17 @@ impl RowCache {
             .cloned()
     }
 
+    // The fills below also keep a newer version already cached: two readers of the same
+    // epoch may have read different commits (the later one not applied yet).
+
     /// Caches a pool read from SQL, unless a change was applied since `seen`.
     pub(crate) fn fill_pool(&self, seen: Snapshot, row: &PoolRow) {
         let mut rows = self.lock();
-        if rows.changes == seen.0 {
+        let newer = rows
+            .pools
+            .get(&row.pool_id)
+            .is_some_and(|c| c.version > row.version);
+        if rows.changes == seen.0 && !newer {
             rows.pools.insert(row.pool_id.clone(), row.clone());
         }
     }
@@ -142,7 +149,11 @@ impl RowCache {
     /// Caches an app client read from SQL, unless a change was applied since `seen`.
     pub(crate) fn fill_client(&self, seen: Snapshot, row: &ClientRow) {
         let mut rows = self.lock();
-        if rows.changes == seen.0 {
+        let newer = rows
+            .clients
+            .get(&row.client_id)
+            .is_some_and(|c| c.version > row.version);
+        if rows.changes == seen.0 && !newer {
             rows.clients.insert(row.client_id.clone(), row.clone());
         }
     }
@@ -150,7 +161,12 @@ impl RowCache {
     /// Caches a user read from SQL, unless a change was applied since `seen`.
     pub(crate) fn fill_user(&self, seen: Snapshot, row: &UserRow) {
         let mut rows = self.lock();
-        if rows.changes == seen.0 {
+        let newer = rows
+            .users
+            .get(&row.pool_id)
+            .and_then(|users| users.by_key.get(&row.username_key))
+            .is_some_and(|c| c.version > row.version);
+        if rows.changes == seen.0 && !newer {
             rows.put_user(row.clone());
         }
     }
@@ -229,6 +245,10 @@ mod tests {
         let seen = cache.snapshot();
         cache.fill_user(seen, &user("p", "Ann", 3));
         assert_eq!(cache.user("p", "ann").unwrap().version, 3);
+        // Two readers of one epoch: the one that read an older commit fills last.
+        cache.fill_user(seen, &user("p", "Ann", 4));
+        cache.fill_user(seen, &user("p", "Ann", 3));
+        assert_eq!(cache.user("p", "ann").unwrap().version, 4);
     }
 
     #[test]
