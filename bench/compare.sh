@@ -60,6 +60,9 @@ if [[ $NO_BUILD == 0 ]]; then
   step "build (release)"
   cargo build --release -q -p userpools -p userpools-bench
 fi
+# The commit the binaries are built from (and whether the tree had changes), for the report.
+REV="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+[[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]] && REV="$REV + uncommitted changes"
 USERPOOLS="$ROOT/target/release/userpools"
 BENCH="$ROOT/target/release/userpools-bench"
 
@@ -192,7 +195,7 @@ step "report"
 "$WORK/venv-plot/bin/python" "$ROOT/bench/report.py" --results "$RESULTS" \
   --out "$ROOT/docs/benchmarks.md" --plot "$ROOT/docs/benchmarks.png" \
   --elapsed "$ELAPSED" --command "bench/compare.sh $ARGS" --concurrency "$CONCURRENCY" --duration "$DURATION" \
-  --fixed-rate "$FIXED_RATE" \
+  --fixed-rate "$FIXED_RATE" --rev "$REV" \
   --versions "moto $MOTO_VERSION, cognito-local $COGNITO_LOCAL_VERSION, ministack $MINISTACK_VERSION" \
   --micro "$WORK/micro.txt"
 echo "wrote docs/benchmarks.md and docs/benchmarks.png (run took ${ELAPSED}s)"

@@ -187,6 +187,8 @@ def main():
     ap.add_argument("--versions", default="")
     ap.add_argument("--micro", default="")
     ap.add_argument("--fixed-rate", default="1000")
+    ap.add_argument("--rev", default="",
+                    help="the commit the measured binaries were built from (default: HEAD now)")
     ap.add_argument("--notes", default=os.path.join(os.path.dirname(__file__), "notes.md"))
     args = ap.parse_args()
 
@@ -196,6 +198,7 @@ def main():
     sizes = sorted({k[1] for k in cells})
     servers = [s for s in SERVERS if any(k[0] == s for k in cells)]
     cpu, cores, kernel, rev = machine()
+    rev = args.rev or rev
 
     out = []
     w = out.append
