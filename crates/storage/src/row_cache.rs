@@ -28,7 +28,6 @@ use crate::{ClientRow, PoolRow, UserRow};
 pub(crate) const MAX_CACHED_USERS: usize = 16_384;
 
 /// What a committed write changed, for the cache.
-#[derive(Debug)]
 pub(crate) enum CacheChange {
     /// A pool's row changed: forget it.
     Pool(String),
@@ -48,7 +47,7 @@ pub(crate) enum CacheChange {
 }
 
 /// The cache's change count, taken by a reader before it reads from SQL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub(crate) struct Snapshot(u64);
 
 /// One pool's cached users.
@@ -102,6 +101,16 @@ impl Rows {
     }
 }
 
+/// Puts `row` under `key` unless a newer version is there.
+fn keep_newest<T: Clone>(map: &mut HashMap<String, T>, key: &str, row: &T, version: fn(&T) -> i64) {
+    if map
+        .get(key)
+        .is_none_or(|cached| version(cached) <= version(row))
+    {
+        map.insert(key.to_owned(), row.clone());
+    }
+}
+
 impl RowCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Rows> {
         self.rows.lock().unwrap_or_else(|p| p.into_inner())
@@ -131,44 +140,41 @@ impl RowCache {
             .cloned()
     }
 
-    // The fills below also keep a newer version already cached: two readers of the same
-    // epoch may have read different commits (the later one not applied yet).
+    /// Runs `fill` unless a change was applied since `seen`. A fill also keeps a newer
+    /// version already cached: two readers of the same epoch may have read different
+    /// commits (the later one not applied yet).
+    fn fill(&self, seen: Snapshot, fill: impl FnOnce(&mut Rows)) {
+        let mut rows = self.lock();
+        if rows.changes == seen.0 {
+            fill(&mut rows);
+        }
+    }
 
-    /// Caches a pool read from SQL, unless a change was applied since `seen`.
+    /// Caches a pool read from SQL (see [`fill`](Self::fill)).
     pub(crate) fn fill_pool(&self, seen: Snapshot, row: &PoolRow) {
-        let mut rows = self.lock();
-        let newer = rows
-            .pools
-            .get(&row.pool_id)
-            .is_some_and(|c| c.version > row.version);
-        if rows.changes == seen.0 && !newer {
-            rows.pools.insert(row.pool_id.clone(), row.clone());
-        }
+        self.fill(seen, |rows| {
+            keep_newest(&mut rows.pools, &row.pool_id, row, |r| r.version)
+        });
     }
 
-    /// Caches an app client read from SQL, unless a change was applied since `seen`.
+    /// Caches an app client read from SQL (see [`fill`](Self::fill)).
     pub(crate) fn fill_client(&self, seen: Snapshot, row: &ClientRow) {
-        let mut rows = self.lock();
-        let newer = rows
-            .clients
-            .get(&row.client_id)
-            .is_some_and(|c| c.version > row.version);
-        if rows.changes == seen.0 && !newer {
-            rows.clients.insert(row.client_id.clone(), row.clone());
-        }
+        self.fill(seen, |rows| {
+            keep_newest(&mut rows.clients, &row.client_id, row, |r| r.version)
+        });
     }
 
-    /// Caches a user read from SQL, unless a change was applied since `seen`.
+    /// Caches a user read from SQL (see [`fill`](Self::fill)).
     pub(crate) fn fill_user(&self, seen: Snapshot, row: &UserRow) {
-        let mut rows = self.lock();
-        let newer = rows
-            .users
-            .get(&row.pool_id)
-            .and_then(|users| users.by_key.get(&row.username_key))
-            .is_some_and(|c| c.version > row.version);
-        if rows.changes == seen.0 && !newer {
-            rows.put_user(row.clone());
-        }
+        self.fill(seen, |rows| {
+            let cached = rows
+                .users
+                .get(&row.pool_id)
+                .and_then(|users| users.by_key.get(&row.username_key));
+            if cached.is_none_or(|c| c.version <= row.version) {
+                rows.put_user(row.clone());
+            }
+        });
     }
 
     /// Applies a committed write's changes (called by the writer after the commit,
@@ -249,6 +255,14 @@ mod tests {
         cache.fill_user(seen, &user("p", "Ann", 4));
         cache.fill_user(seen, &user("p", "Ann", 3));
         assert_eq!(cache.user("p", "ann").unwrap().version, 4);
+        let pool = |version| PoolRow {
+            pool_id: "p".into(),
+            document: "{}".into(),
+            version,
+        };
+        cache.fill_pool(seen, &pool(2));
+        cache.fill_pool(seen, &pool(1));
+        assert_eq!(cache.pool("p").unwrap().version, 2);
     }
 
     #[test]

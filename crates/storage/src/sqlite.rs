@@ -149,11 +149,15 @@ fn run_checkpointer(
 /// million users, keeping the WAL small took the p99 of 1,000 writes/s from 11–14 ms to
 /// 4.5–5 ms (bench/notes.md).
 fn checkpoint(conn: &Connection, restart_wanted: &AtomicBool) -> rusqlite::Result<()> {
-    let frames: i64 = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?;
-    if frames >= WAL_RESTART_FRAMES {
+    if passive_checkpoint(conn)? >= WAL_RESTART_FRAMES {
         restart_wanted.store(true, Ordering::Relaxed);
     }
     Ok(())
+}
+
+/// Copies what it can of the WAL into the database; returns the frames in the WAL.
+fn passive_checkpoint(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
 }
 
 /// The writer thread: batches of jobs, one transaction and one commit per batch.
@@ -168,7 +172,7 @@ fn run_writer(
     while let Ok(first) = jobs.recv() {
         if restart_wanted.swap(false, Ordering::Relaxed) {
             // See `checkpoint`: lets this batch's transaction start the WAL over.
-            if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            if let Err(error) = passive_checkpoint(&conn) {
                 tracing::warn!(target: "userpools::storage", %error, "WAL checkpoint failed");
             }
         }
@@ -256,34 +260,36 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
     Ok(conn)
 }
 
+/// Creates and takes `userpools.lock` in `dir` (an advisory lock the OS releases with
+/// the process): a second server on the same directory is refused.
+fn lock_directory(dir: &Path) -> StoreResult<std::fs::File> {
+    let lock_path = dir.join("userpools.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| StoreError::Engine(format!("{}: {e}", lock_path.display())))?;
+    lock.try_lock().map_err(|e| match e {
+        std::fs::TryLockError::WouldBlock => StoreError::Engine(format!(
+            "{} is in use by another userpools server",
+            dir.display()
+        )),
+        std::fs::TryLockError::Error(e) => {
+            StoreError::Engine(format!("{}: {e}", lock_path.display()))
+        }
+    })?;
+    Ok(lock)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) `userpools.sqlite3` in `dir` and migrates it, holding
     /// the directory's lock file `userpools.lock` while open: one server per directory
     /// (the row cache relies on it).
     pub fn open(dir: &Path) -> StoreResult<Self> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Engine(e.to_string()))?;
-        let lock_path = dir.join("userpools.lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| StoreError::Engine(format!("{}: {e}", lock_path.display())))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StoreError::Engine(format!(
-                    "{} is in use by another userpools server",
-                    dir.display()
-                )))
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(StoreError::Engine(format!("{}: {e}", lock_path.display())))
-            }
-        }
-        let mut store = Self::open_beside_server(dir)?;
-        store._directory_lock = Some(Arc::new(lock));
-        Ok(store)
+        let lock = lock_directory(dir)?;
+        Self::start(dir, Some(lock))
     }
 
     /// Opens the store without the directory's lock, for `userpools seed`: it only
@@ -291,6 +297,12 @@ impl SqliteStore {
     /// run beside the server that holds the lock.
     pub fn open_beside_server(dir: &Path) -> StoreResult<Self> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Engine(e.to_string()))?;
+        Self::start(dir, None)
+    }
+
+    /// Opens the connections in the existing `dir`, migrates, starts the writer and
+    /// checkpoint threads; the store keeps `directory_lock` until its last clone is dropped.
+    fn start(dir: &Path, directory_lock: Option<std::fs::File>) -> StoreResult<Self> {
         let path = dir.join("userpools.sqlite3");
         let mut writer = open_connection(&path)?;
         migrate(&mut writer)?;
@@ -324,7 +336,7 @@ impl SqliteStore {
             readers: Arc::new(Mutex::new(readers)),
             path: Arc::new(path),
             cache,
-            _directory_lock: None,
+            _directory_lock: directory_lock.map(Arc::new),
         })
     }
 

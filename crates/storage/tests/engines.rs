@@ -38,8 +38,13 @@ fn unique_suffix() -> String {
     )
 }
 
+/// A fresh directory for one SQLite store (removed by the test that made it).
+fn sqlite_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("userpools-engines-{}", unique_suffix()))
+}
+
 async fn on_sqlite(test: TestFn) {
-    let dir = std::env::temp_dir().join(format!("userpools-engines-{}", unique_suffix()));
+    let dir = sqlite_dir();
     let store = SqliteStore::open(&dir).unwrap();
     test(Arc::new(store)).await;
     std::fs::remove_dir_all(dir).ok();
@@ -820,7 +825,7 @@ async fn postgres_concurrent_start_migrates_once() {
 /// automatic checkpoint is off): pages reach the main file only through a checkpoint.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_checkpoints_beside_the_writer() {
-    let dir = std::env::temp_dir().join(format!("userpools-engines-{}", unique_suffix()));
+    let dir = sqlite_dir();
     let store = SqliteStore::open(&dir).unwrap();
     with_pool(&store).await;
     let main_file = dir.join("userpools.sqlite3");
@@ -858,7 +863,7 @@ async fn sqlite_checkpoints_beside_the_writer() {
 /// WAL file stays near its 64 MB limit while ~250 MB of pages are written.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_wal_stays_bounded_under_steady_load() {
-    let dir = std::env::temp_dir().join(format!("userpools-engines-{}", unique_suffix()));
+    let dir = sqlite_dir();
     let store = SqliteStore::open(&dir).unwrap();
     with_pool(&store).await;
     let wal_file = dir.join("userpools.sqlite3-wal");
