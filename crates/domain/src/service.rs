@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use userpools_storage::{ClientRow, PoolRow, Store, StoreError, UserKey, UserRow, UserWrite};
+use userpools_storage::{
+    ClientRow, PoolRow, Store, StoreError, UniqueKey, UserKey, UserRow, UserWrite,
+};
 
 use crate::clock::Clock;
 use crate::error::{DomainError, DomainResult};
@@ -934,13 +936,13 @@ impl Service {
         let row = self.user_row(pool, user, 0)?;
         match self.store.write_users(vec![UserWrite::Insert(row)]).await {
             Ok(()) => Ok(()),
-            Err(StoreError::UniqueConflict("username")) => {
+            Err(StoreError::UniqueConflict(UniqueKey::Username)) => {
                 Err(DomainError::UsernameExists(exists_message.into()))
             }
-            Err(StoreError::UniqueConflict(key)) if pool.has_username_attribute(key) => {
+            Err(StoreError::UniqueConflict(key)) if pool.has_username_attribute(key.as_str()) => {
                 Err(DomainError::UsernameExists(format!(
                     "An account with the given {} already exists.",
-                    if key == "email" {
+                    if key == UniqueKey::Email {
                         "email"
                     } else {
                         "phone_number"
@@ -1493,18 +1495,18 @@ fn credential_context(pool_id: &str, username: &str) -> Vec<u8> {
     format!("credential\0{pool_id}\0{username}").into_bytes()
 }
 
-fn alias_conflict(key: &str) -> DomainError {
+fn alias_conflict(key: UniqueKey) -> DomainError {
     match key {
-        "email" => {
+        UniqueKey::Email => {
             DomainError::AliasExists("An account with the given email already exists.".into())
         }
-        "phone_number" => DomainError::AliasExists(
+        UniqueKey::Phone => DomainError::AliasExists(
             "An account with the given phone_number already exists.".into(),
         ),
-        "preferred_username" => DomainError::AliasExists(
+        UniqueKey::PreferredUsername => DomainError::AliasExists(
             "An account with the given preferred_username already exists.".into(),
         ),
-        "username" => DomainError::UsernameExists("User already exists".into()),
+        UniqueKey::Username => DomainError::UsernameExists("User already exists".into()),
         other => DomainError::Internal(format!("unexpected unique conflict on {other}")),
     }
 }

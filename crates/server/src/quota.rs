@@ -14,9 +14,8 @@
 //! can share them (e.g. in PostgreSQL); [`InMemoryBuckets`] is the
 //! single-node store.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_lc_rs::digest;
@@ -269,14 +268,7 @@ impl QuotaConfig {
     }
 }
 
-/// A token bucket to take from: one second of burst, refilled at `rate` per second.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Bucket {
-    /// Identifies the bucket across the deployment (no secrets in it).
-    pub key: String,
-    /// Tokens added per second, and the bucket's capacity.
-    pub rate: f64,
-}
+pub use userpools_storage::Bucket;
 
 /// Where buckets live. An implementation must take from all the buckets of
 /// one call atomically: all of them or none.
@@ -287,105 +279,52 @@ pub trait BucketStore: Send + Sync {
     async fn try_take(&self, buckets: &[Bucket]) -> Result<bool, String>;
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Level {
-    tokens: f64,
-    rate: f64,
-    at: Instant,
+/// Request rates are real rates: buckets run on the wall clock, not the test clock.
+fn now_ms() -> i64 {
+    use userpools_domain::clock::{Clock, SystemClock};
+    SystemClock.now_millis()
 }
 
-impl Level {
-    fn refilled(&self, now: Instant) -> f64 {
-        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
-        (self.tokens + elapsed * self.rate).min(self.rate)
-    }
-}
-
-/// The buckets of a single node, in memory.
+/// The buckets of a single node, in memory (no store).
 #[derive(Debug, Default)]
 pub struct InMemoryBuckets {
-    levels: Mutex<HashMap<String, Level>>,
+    buckets: userpools_storage::MemoryBuckets,
 }
-
-/// Past this many buckets, full ones (which equal absent ones) are dropped.
-const SWEEP_ABOVE: usize = 10_000;
 
 impl InMemoryBuckets {
     /// An empty store.
     pub fn new() -> InMemoryBuckets {
         InMemoryBuckets::default()
     }
-
-    /// [`BucketStore::try_take`] at a given instant.
-    pub fn try_take_at(&self, buckets: &[Bucket], now: Instant) -> bool {
-        let mut levels = self
-            .levels
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let available = |b: &Bucket, levels: &HashMap<String, Level>| match levels.get(&b.key) {
-            Some(level) => level.refilled(now),
-            None => b.rate,
-        };
-        if buckets.iter().any(|b| available(b, &levels) < 1.0) {
-            return false;
-        }
-        for bucket in buckets {
-            let tokens = available(bucket, &levels) - 1.0;
-            levels.insert(
-                bucket.key.clone(),
-                Level {
-                    tokens,
-                    rate: bucket.rate,
-                    at: now,
-                },
-            );
-        }
-        if levels.len() > SWEEP_ABOVE {
-            levels.retain(|_, level| level.refilled(now) < level.rate);
-        }
-        true
-    }
 }
 
 #[async_trait]
 impl BucketStore for InMemoryBuckets {
     async fn try_take(&self, buckets: &[Bucket]) -> Result<bool, String> {
-        Ok(self.try_take_at(buckets, Instant::now()))
+        Ok(self.buckets.take(buckets, now_ms()))
     }
 }
 
-/// Buckets shared by every node of a deployment through the store (PostgreSQL);
-/// with a single-process store they stay in this process's memory.
+/// Buckets kept by the store: shared by every node on PostgreSQL, in the process's
+/// memory on SQLite.
 pub struct StoreBuckets {
     store: Arc<dyn userpools_storage::Store>,
-    local: InMemoryBuckets,
 }
 
 impl StoreBuckets {
-    /// Buckets kept in `store` when it is shared, else in memory.
+    /// Buckets kept by `store`.
     pub fn new(store: Arc<dyn userpools_storage::Store>) -> StoreBuckets {
-        StoreBuckets {
-            store,
-            local: InMemoryBuckets::new(),
-        }
+        StoreBuckets { store }
     }
 }
 
 #[async_trait]
 impl BucketStore for StoreBuckets {
     async fn try_take(&self, buckets: &[Bucket]) -> Result<bool, String> {
-        use userpools_domain::clock::{Clock, SystemClock};
-        let keys: Vec<(String, f64)> = buckets.iter().map(|b| (b.key.clone(), b.rate)).collect();
-        // Request rates are real rates: buckets run on real time, not the test clock.
-        match self
-            .store
-            .take_tokens(&keys, SystemClock.now_millis())
+        self.store
+            .take_tokens(buckets, now_ms())
             .await
-        {
-            Ok(Some(taken)) => Ok(taken),
-            Ok(None) => self.local.try_take(buckets).await,
-            Err(e) => Err(e.to_string()),
-        }
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -516,42 +455,6 @@ impl Quotas {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    fn bucket(key: &str, rate: f64) -> Bucket {
-        Bucket {
-            key: key.into(),
-            rate,
-        }
-    }
-
-    #[test]
-    fn token_bucket_refills_continuously() {
-        let store = InMemoryBuckets::new();
-        let t0 = Instant::now();
-        let b = [bucket("a", 2.0)];
-        assert!(store.try_take_at(&b, t0));
-        assert!(store.try_take_at(&b, t0));
-        assert!(!store.try_take_at(&b, t0));
-        assert!(!store.try_take_at(&b, t0 + Duration::from_millis(400)));
-        assert!(store.try_take_at(&b, t0 + Duration::from_millis(500)));
-        assert!(!store.try_take_at(&b, t0 + Duration::from_millis(600)));
-        // Never more than one second's worth.
-        let later = t0 + Duration::from_secs(60);
-        assert!(store.try_take_at(&b, later));
-        assert!(store.try_take_at(&b, later));
-        assert!(!store.try_take_at(&b, later));
-    }
-
-    #[test]
-    fn all_or_nothing() {
-        let store = InMemoryBuckets::new();
-        let t0 = Instant::now();
-        assert!(store.try_take_at(&[bucket("user", 1.0)], t0));
-        // "user" is empty: "category" must not lose its token.
-        assert!(!store.try_take_at(&[bucket("category", 1.0), bucket("user", 1.0)], t0));
-        assert!(store.try_take_at(&[bucket("category", 1.0)], t0));
-    }
 
     #[test]
     fn every_operation_has_a_category() {

@@ -9,21 +9,69 @@
 //! retries from a fresh read).
 
 mod postgres;
+mod rate_buckets;
 mod row_cache;
+mod rows;
+mod schema;
 mod sqlite;
 
 pub use postgres::{PostgresOptions, PostgresStore};
+pub use rate_buckets::{Bucket, MemoryBuckets};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 
+/// A unique key of the store: a write that would give two rows the same one fails
+/// with [`StoreError::UniqueConflict`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UniqueKey {
+    /// A user's internal username or its normalised form, within its pool.
+    Username,
+    /// A user's `sub`, within its pool.
+    Sub,
+    /// A user's email key, within its pool.
+    Email,
+    /// A user's phone key, within its pool.
+    Phone,
+    /// A user's preferred_username key, within its pool.
+    PreferredUsername,
+    /// A pool id.
+    Pool,
+    /// An app client id.
+    Client,
+}
+
+impl UniqueKey {
+    /// The key's name in messages (`phone_number` for [`UniqueKey::Phone`], as the
+    /// attribute is called).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UniqueKey::Username => "username",
+            UniqueKey::Sub => "sub",
+            UniqueKey::Email => "email",
+            UniqueKey::Phone => "phone_number",
+            UniqueKey::PreferredUsername => "preferred_username",
+            UniqueKey::Pool => "pool",
+            UniqueKey::Client => "client",
+        }
+    }
+}
+
+impl std::fmt::Display for UniqueKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Errors of the storage layer.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    /// A row with the same unique key already exists; the payload names the key
-    /// (`username`, `sub`, `email`, `phone_number`, `preferred_username`, `pool`, `client`).
+    /// A row with the same unique key already exists.
     #[error("unique key conflict on {0}")]
-    UniqueConflict(&'static str),
+    UniqueConflict(UniqueKey),
+    /// The pool a client or user was written into does not exist (deleted meanwhile).
+    #[error("the row's pool does not exist")]
+    MissingPool,
     /// The row changed (or vanished) since it was read.
     #[error("version conflict")]
     VersionConflict,
@@ -159,7 +207,7 @@ impl std::fmt::Debug for UserLock {
 /// returns `Ok`.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Inserts a pool; [`StoreError::UniqueConflict`]`("pool")` if the id exists.
+    /// Inserts a pool; [`StoreError::UniqueConflict`]`(`[`UniqueKey::Pool`]`)` if the id exists.
     async fn insert_pool(&self, row: PoolRow) -> StoreResult<()>;
     /// Replaces a pool at the expected version.
     async fn update_pool(&self, row: PoolRow) -> StoreResult<()>;
@@ -217,24 +265,10 @@ pub trait Store: Send + Sync + 'static {
         Ok(UserLock::none())
     }
 
-    /// Takes one token from each of `buckets` (key, rate per second; a bucket
-    /// holds at most `rate` tokens) for every process sharing the store:
-    /// all or none, `Some(true)` when taken. The default (one process per
-    /// store) keeps no buckets and answers `None`: callers keep them in memory.
-    async fn take_tokens(
-        &self,
-        _buckets: &[(String, f64)],
-        _now_ms: i64,
-    ) -> StoreResult<Option<bool>> {
-        Ok(None)
-    }
-}
-
-/// Tokens in a bucket last left with `tokens` at `at_ms`, refilled at `rate`
-/// per second up to `rate`.
-pub fn refilled_tokens(tokens: f64, at_ms: i64, rate: f64, now_ms: i64) -> f64 {
-    let elapsed = (now_ms - at_ms).max(0) as f64 / 1000.0;
-    (tokens + elapsed * rate).min(rate)
+    /// Takes one token from each of `buckets` at `now_ms` (wall clock) for every process
+    /// sharing the store, all or none: true when taken, false (nothing taken) when one
+    /// of them holds less than a token. See [`Bucket`] for the arithmetic.
+    async fn take_tokens(&self, buckets: &[Bucket], now_ms: i64) -> StoreResult<bool>;
 }
 
 /// Turns `limit + 1` fetched rows into a page (engines fetch one row more

@@ -25,62 +25,12 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
+use crate::rate_buckets::refilled_tokens;
+use crate::rows::{self, CLIENT_COLUMNS, POOL_COLUMNS, USER_COLUMNS};
 use crate::{
-    ClientRow, Page, PoolRow, Store, StoreError, StoreResult, UserKey, UserLock, UserRow, UserWrite,
+    schema, Bucket, ClientRow, Page, PoolRow, Store, StoreError, StoreResult, UserKey, UserLock,
+    UserRow, UserWrite,
 };
-
-/// Schema migrations, applied in order; the index + 1 is the schema version
-/// recorded in `userpools_migrations`.
-const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE pools (
-    pool_id   TEXT COLLATE "C" PRIMARY KEY,
-    document  TEXT NOT NULL,
-    version   BIGINT NOT NULL
-);
-CREATE TABLE clients (
-    client_id TEXT COLLATE "C" PRIMARY KEY,
-    pool_id   TEXT COLLATE "C" NOT NULL REFERENCES pools(pool_id) ON DELETE CASCADE,
-    document  TEXT NOT NULL,
-    version   BIGINT NOT NULL
-);
-CREATE INDEX clients_by_pool ON clients(pool_id, client_id);
-CREATE TABLE users (
-    pool_id      TEXT COLLATE "C" NOT NULL REFERENCES pools(pool_id) ON DELETE CASCADE,
-    username     TEXT COLLATE "C" NOT NULL,
-    username_key TEXT COLLATE "C" NOT NULL,
-    sub          TEXT COLLATE "C" NOT NULL,
-    email_key    TEXT COLLATE "C",
-    phone_key    TEXT COLLATE "C",
-    preferred_username_key TEXT COLLATE "C",
-    document     TEXT NOT NULL,
-    version      BIGINT NOT NULL,
-    CONSTRAINT users_pkey PRIMARY KEY (pool_id, username)
-);
-CREATE UNIQUE INDEX users_by_username_key ON users(pool_id, username_key);
-CREATE UNIQUE INDEX users_by_sub ON users(pool_id, sub);
-CREATE UNIQUE INDEX users_by_email ON users(pool_id, email_key) WHERE email_key IS NOT NULL;
-CREATE UNIQUE INDEX users_by_phone ON users(pool_id, phone_key) WHERE phone_key IS NOT NULL;
-CREATE UNIQUE INDEX users_by_preferred_username ON users(pool_id, preferred_username_key)
-    WHERE preferred_username_key IS NOT NULL;
-CREATE TABLE settings (
-    name  TEXT COLLATE "C" PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE markers (
-    name       TEXT COLLATE "C" PRIMARY KEY,
-    expires_ms BIGINT NOT NULL
-);
-CREATE INDEX markers_by_expiry ON markers(expires_ms);
-"#,
-    r#"
-CREATE TABLE rate_buckets (
-    key    TEXT COLLATE "C" PRIMARY KEY,
-    tokens DOUBLE PRECISION NOT NULL,
-    at_ms  BIGINT NOT NULL
-);
-"#,
-];
 
 /// Advisory lock key serialising migrations of concurrently starting nodes
 /// (`0x7573_6572_706f_6f6c` = "userpool").
@@ -161,37 +111,25 @@ impl std::fmt::Debug for PostgresStore {
     }
 }
 
-/// Maps a sqlx error: unique and foreign-key violations as SQLite reports
-/// them, serialization failures and deadlocks as version conflicts.
+/// Maps a sqlx error: unique violations by constraint name, foreign-key violations
+/// as a missing pool, serialization failures and deadlocks as version conflicts.
 fn engine(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         match db.code().as_deref() {
-            // unique_violation, foreign_key_violation (SQLite reports both as
-            // constraint violations, the latter as an "unknown" key).
-            Some("23505") | Some("23503") => {
-                return StoreError::UniqueConflict(unique_key_of(db.constraint().unwrap_or("")))
+            // unique_violation
+            Some("23505") => {
+                if let Some(key) = db.constraint().and_then(schema::unique_key_of_index) {
+                    return StoreError::UniqueConflict(key);
+                }
             }
+            // foreign_key_violation
+            Some("23503") => return StoreError::MissingPool,
             // serialization_failure, deadlock_detected: the caller retries.
             Some("40001") | Some("40P01") => return StoreError::VersionConflict,
             _ => {}
         }
     }
     StoreError::Engine(e.to_string())
-}
-
-/// Maps a constraint (index) name to the key name that sqlite.rs reports.
-fn unique_key_of(constraint: &str) -> &'static str {
-    match constraint {
-        "users_pkey" | "users_by_username_key" => "username",
-        "users_by_sub" => "sub",
-        "users_by_email" => "email",
-        "users_by_phone" => "phone_number",
-        "users_by_preferred_username" => "preferred_username",
-        "pools_pkey" => "pool",
-        "clients_pkey" => "client",
-        "settings_pkey" => "setting",
-        _ => "unknown",
-    }
 }
 
 /// Escapes an alias key for a PostgreSQL text column (injective; no NUL).
@@ -231,40 +169,17 @@ fn unescape_key(stored: String) -> String {
     out
 }
 
-const USER_COLUMNS: &str = "pool_id, username, username_key, sub, email_key, phone_key, preferred_username_key, document, version";
-
-fn user_from_row(r: &PgRow) -> Result<UserRow, sqlx::Error> {
-    let key = |i: usize| -> Result<Option<String>, sqlx::Error> {
-        Ok(r.try_get::<Option<String>, _>(i)?.map(unescape_key))
-    };
-    Ok(UserRow {
-        pool_id: r.try_get(0)?,
-        username: r.try_get(1)?,
-        username_key: r.try_get(2)?,
-        sub: r.try_get(3)?,
-        email_key: key(4)?,
-        phone_key: key(5)?,
-        preferred_username_key: key(6)?,
-        document: r.try_get(7)?,
-        version: r.try_get(8)?,
-    })
-}
-
-fn client_from_row(r: &PgRow) -> Result<ClientRow, sqlx::Error> {
-    Ok(ClientRow {
-        pool_id: r.try_get(0)?,
-        client_id: r.try_get(1)?,
-        document: r.try_get(2)?,
-        version: r.try_get(3)?,
-    })
-}
-
-fn pool_from_row(r: &PgRow) -> Result<PoolRow, sqlx::Error> {
-    Ok(PoolRow {
-        pool_id: r.try_get(0)?,
-        document: r.try_get(1)?,
-        version: r.try_get(2)?,
-    })
+impl rows::Columns for PgRow {
+    type Error = sqlx::Error;
+    fn text(&self, index: usize) -> Result<String, sqlx::Error> {
+        self.try_get(index)
+    }
+    fn integer(&self, index: usize) -> Result<i64, sqlx::Error> {
+        self.try_get(index)
+    }
+    fn alias_key(&self, index: usize) -> Result<Option<String>, sqlx::Error> {
+        Ok(self.try_get::<Option<String>, _>(index)?.map(unescape_key))
+    }
 }
 
 fn fetch_limit(limit: usize) -> i64 {
@@ -338,17 +253,13 @@ impl PostgresStore {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(engine)?;
-        if current as usize > MIGRATIONS.len() {
-            return Err(StoreError::Engine(format!(
-                "the database schema (version {current}) is newer than this userpools \
-                 (version {}): upgrade the binary",
-                MIGRATIONS.len()
-            )));
+        let current = usize::try_from(current).unwrap_or(0);
+        if current > schema::POSTGRES.len() {
+            return Err(schema::newer_than_binary(current));
         }
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            // One statement at a time (the migrations hold no `;` in literals).
-            for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-                sqlx::query(statement)
+        for (index, migration) in schema::POSTGRES.iter().enumerate().skip(current) {
+            for statement in migration.statements() {
+                sqlx::query(&statement)
                     .execute(&mut *tx)
                     .await
                     .map_err(engine)?;
@@ -358,7 +269,7 @@ impl PostgresStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(engine)?;
-            tracing::info!(target: "userpools", version = index + 1, "PostgreSQL schema migrated");
+            tracing::info!(target: "userpools", version = index + 1, migration = migration.name, "PostgreSQL schema migrated");
         }
         tx.commit().await.map_err(engine)
     }
@@ -408,22 +319,24 @@ impl Store for PostgresStore {
     }
 
     async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<PoolRow>> {
-        let row = sqlx::query("SELECT pool_id, document, version FROM pools WHERE pool_id = $1")
-            .bind(pool_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(engine)?;
-        row.as_ref().map(pool_from_row).transpose().map_err(engine)
+        let row = sqlx::query(&format!(
+            "SELECT {POOL_COLUMNS} FROM pools WHERE pool_id = $1"
+        ))
+        .bind(pool_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(engine)?;
+        row.as_ref().map(rows::pool).transpose().map_err(engine)
     }
 
     async fn list_pools(&self, after: Option<&str>, limit: usize) -> StoreResult<Page<PoolRow>> {
-        let query = sqlx::query(
-            "SELECT pool_id, document, version FROM pools WHERE pool_id > $1 ORDER BY pool_id LIMIT $2",
-        )
-        .bind(after.unwrap_or(""))
-        .bind(fetch_limit(limit))
-        ;
-        self.fetch_page(query, limit, pool_from_row, |r| r.pool_id.clone())
+        let sql = format!(
+            "SELECT {POOL_COLUMNS} FROM pools WHERE pool_id > $1 ORDER BY pool_id LIMIT $2"
+        );
+        let query = sqlx::query(&sql)
+            .bind(after.unwrap_or(""))
+            .bind(fetch_limit(limit));
+        self.fetch_page(query, limit, rows::pool, |r| r.pool_id.clone())
             .await
     }
 
@@ -468,32 +381,25 @@ impl Store for PostgresStore {
     }
 
     async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<ClientRow>> {
-        let row = sqlx::query(
-            "SELECT pool_id, client_id, document, version FROM clients WHERE pool_id = $1 AND client_id = $2",
-        )
-        .bind(pool_id)
-        .bind(client_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(engine)?;
-        row.as_ref()
-            .map(client_from_row)
-            .transpose()
-            .map_err(engine)
+        let sql =
+            format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE pool_id = $1 AND client_id = $2");
+        let row = sqlx::query(&sql)
+            .bind(pool_id)
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(engine)?;
+        row.as_ref().map(rows::client).transpose().map_err(engine)
     }
 
     async fn find_client(&self, client_id: &str) -> StoreResult<Option<ClientRow>> {
-        let row = sqlx::query(
-            "SELECT pool_id, client_id, document, version FROM clients WHERE client_id = $1",
-        )
-        .bind(client_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(engine)?;
-        row.as_ref()
-            .map(client_from_row)
-            .transpose()
-            .map_err(engine)
+        let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE client_id = $1");
+        let row = sqlx::query(&sql)
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(engine)?;
+        row.as_ref().map(rows::client).transpose().map_err(engine)
     }
 
     async fn list_clients(
@@ -502,24 +408,25 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Page<ClientRow>> {
-        let query = sqlx::query(
-            "SELECT pool_id, client_id, document, version FROM clients \
-             WHERE pool_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3",
-        )
-        .bind(pool_id)
-        .bind(after.unwrap_or(""))
-        .bind(fetch_limit(limit));
-        self.fetch_page(query, limit, client_from_row, |r| r.client_id.clone())
+        let sql = format!(
+            "SELECT {CLIENT_COLUMNS} FROM clients \
+             WHERE pool_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3"
+        );
+        let query = sqlx::query(&sql)
+            .bind(pool_id)
+            .bind(after.unwrap_or(""))
+            .bind(fetch_limit(limit));
+        self.fetch_page(query, limit, rows::client, |r| r.client_id.clone())
             .await
     }
 
     async fn find_user(&self, pool_id: &str, key: UserKey<'_>) -> StoreResult<Option<UserRow>> {
-        let (column, value) = match key {
-            UserKey::Username(v) => ("username_key", v.to_owned()),
-            UserKey::Sub(v) => ("sub", v.to_owned()),
-            UserKey::Email(v) => ("email_key", escape_key(v)),
-            UserKey::Phone(v) => ("phone_key", escape_key(v)),
-            UserKey::PreferredUsername(v) => ("preferred_username_key", escape_key(v)),
+        let (column, value) = rows::user_key_column(key);
+        let value = match key {
+            UserKey::Email(_) | UserKey::Phone(_) | UserKey::PreferredUsername(_) => {
+                escape_key(value)
+            }
+            UserKey::Username(_) | UserKey::Sub(_) => value.to_owned(),
         };
         // No stored username or sub contains NUL (PostgreSQL text cannot).
         if value.contains('\0') {
@@ -532,7 +439,7 @@ impl Store for PostgresStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(engine)?;
-        row.as_ref().map(user_from_row).transpose().map_err(engine)
+        row.as_ref().map(rows::user).transpose().map_err(engine)
     }
 
     async fn write_users(&self, writes: Vec<UserWrite>) -> StoreResult<()> {
@@ -556,25 +463,47 @@ impl Store for PostgresStore {
                     .map_err(engine)?;
                 }
                 UserWrite::Update(u) => {
-                    let n = sqlx::query(
+                    let keys = [
+                        u.email_key.as_deref().map(escape_key),
+                        u.phone_key.as_deref().map(escape_key),
+                        u.preferred_username_key.as_deref().map(escape_key),
+                    ];
+                    // Most updates (passwords, sessions, status) leave every lookup key
+                    // as it was: then only the document and version are written, so the
+                    // update stays off the unique indexes (as on SQLite).
+                    let row_only = sqlx::query(
+                        "UPDATE users SET document = $8, version = version + 1 \
+                         WHERE pool_id = $1 AND username = $2 AND version = $9 \
+                         AND username_key = $3 AND sub = $4 AND email_key IS NOT DISTINCT FROM $5 \
+                         AND phone_key IS NOT DISTINCT FROM $6 \
+                         AND preferred_username_key IS NOT DISTINCT FROM $7",
+                    );
+                    let every_column = sqlx::query(
                         "UPDATE users SET username_key = $3, sub = $4, email_key = $5, phone_key = $6, \
                          preferred_username_key = $7, document = $8, version = version + 1 \
                          WHERE pool_id = $1 AND username = $2 AND version = $9",
-                    )
-                    .bind(u.pool_id)
-                    .bind(u.username)
-                    .bind(u.username_key)
-                    .bind(u.sub)
-                    .bind(u.email_key.as_deref().map(escape_key))
-                    .bind(u.phone_key.as_deref().map(escape_key))
-                    .bind(u.preferred_username_key.as_deref().map(escape_key))
-                    .bind(u.document)
-                    .bind(u.version)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(engine)?
-                    .rows_affected();
-                    crate::expect_one_changed(n)?;
+                    );
+                    let mut changed = 0;
+                    for query in [row_only, every_column] {
+                        changed = query
+                            .bind(&u.pool_id)
+                            .bind(&u.username)
+                            .bind(&u.username_key)
+                            .bind(&u.sub)
+                            .bind(&keys[0])
+                            .bind(&keys[1])
+                            .bind(&keys[2])
+                            .bind(&u.document)
+                            .bind(u.version)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(engine)?
+                            .rows_affected();
+                        if changed == 1 {
+                            break;
+                        }
+                    }
+                    crate::expect_one_changed(changed)?;
                 }
                 UserWrite::Delete {
                     pool_id,
@@ -613,7 +542,7 @@ impl Store for PostgresStore {
             .bind(pool_id)
             .bind(after.unwrap_or(""))
             .bind(fetch_limit(limit));
-        self.fetch_page(query, limit, user_from_row, |r| r.username_key.clone())
+        self.fetch_page(query, limit, rows::user, |r| r.username_key.clone())
             .await
     }
 
@@ -666,13 +595,9 @@ impl Store for PostgresStore {
         Ok(n == 1)
     }
 
-    async fn take_tokens(
-        &self,
-        buckets: &[(String, f64)],
-        now_ms: i64,
-    ) -> StoreResult<Option<bool>> {
-        let mut sorted: Vec<&(String, f64)> = buckets.iter().collect();
-        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    async fn take_tokens(&self, buckets: &[Bucket], now_ms: i64) -> StoreResult<bool> {
+        let mut sorted: Vec<&Bucket> = buckets.iter().collect();
+        sorted.sort_by(|a, b| a.key.cmp(&b.key));
         let mut tx = self.pool.begin().await.map_err(engine)?;
         // Rate buckets need not survive a crash: no fsync wait for them.
         sqlx::query("SET LOCAL synchronous_commit TO OFF")
@@ -680,7 +605,7 @@ impl Store for PostgresStore {
             .await
             .map_err(engine)?;
         let mut levels = Vec::with_capacity(sorted.len());
-        for (key, rate) in &sorted {
+        for Bucket { key, rate } in &sorted {
             // New buckets start full; rows are locked in key order (no deadlocks).
             sqlx::query(
                 "INSERT INTO rate_buckets (key, tokens, at_ms) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING",
@@ -699,13 +624,13 @@ impl Store for PostgresStore {
                     .map_err(engine)?;
             let tokens: f64 = row.try_get(0).map_err(engine)?;
             let at_ms: i64 = row.try_get(1).map_err(engine)?;
-            levels.push(crate::refilled_tokens(tokens, at_ms, *rate, now_ms));
+            levels.push(refilled_tokens(tokens, at_ms, *rate, now_ms));
         }
         if levels.iter().any(|tokens| *tokens < 1.0) {
             tx.rollback().await.map_err(engine)?;
-            return Ok(Some(false));
+            return Ok(false);
         }
-        for ((key, _), tokens) in sorted.iter().zip(levels) {
+        for (Bucket { key, .. }, tokens) in sorted.iter().zip(levels) {
             sqlx::query("UPDATE rate_buckets SET tokens = $2, at_ms = $3 WHERE key = $1")
                 .bind(key)
                 .bind(tokens - 1.0)
@@ -715,7 +640,7 @@ impl Store for PostgresStore {
                 .map_err(engine)?;
         }
         tx.commit().await.map_err(engine)?;
-        Ok(Some(true))
+        Ok(true)
     }
 
     async fn lock_user(&self, pool_id: &str, username_key: &str) -> StoreResult<UserLock> {

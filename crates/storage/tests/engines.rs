@@ -12,8 +12,8 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 use userpools_storage::{
-    ClientRow, PoolRow, PostgresOptions, PostgresStore, SqliteStore, Store, StoreError, UserKey,
-    UserRow, UserWrite,
+    ClientRow, PoolRow, PostgresOptions, PostgresStore, SqliteStore, Store, StoreError, UniqueKey,
+    UserKey, UserRow, UserWrite,
 };
 
 const POOL: &str = "us-east-1_test";
@@ -146,7 +146,7 @@ async fn updates_that_keep_every_key(store: Arc<dyn Store>) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::UniqueConflict("email")),
+        matches!(err, StoreError::UniqueConflict(UniqueKey::Email)),
         "{err:?}"
     );
     assert_eq!(find(UserKey::Username("a")).await.unwrap(), now);
@@ -223,7 +223,10 @@ async fn pools_crud_versions_and_pages(store: Arc<dyn Store>) {
         .insert_pool(pool_row("us-east-1_a"))
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UniqueConflict("pool")), "{err:?}");
+    assert!(
+        matches!(err, StoreError::UniqueConflict(UniqueKey::Pool)),
+        "{err:?}"
+    );
 
     let first = store.list_pools(None, 2).await.unwrap();
     let ids: Vec<_> = first.items.iter().map(|p| p.pool_id.as_str()).collect();
@@ -278,7 +281,7 @@ async fn clients_crud_and_lookup(store: Arc<dyn Store>) {
         .unwrap();
     let err = store.insert_client(client("c1", POOL)).await.unwrap_err();
     assert!(
-        matches!(err, StoreError::UniqueConflict("client")),
+        matches!(err, StoreError::UniqueConflict(UniqueKey::Client)),
         "{err:?}"
     );
     // A client of a pool that does not exist is refused, not stored.
@@ -287,7 +290,7 @@ async fn clients_crud_and_lookup(store: Arc<dyn Store>) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::UniqueConflict(_)),
+        matches!(err, StoreError::MissingPool),
         "dangling client: {err:?}"
     );
 
@@ -334,23 +337,23 @@ async fn unique_keys_are_named_and_batches_are_atomic(store: Arc<dyn Store>) {
         .await
         .unwrap();
 
-    let cases: Vec<(UserRow, &str)> = vec![
-        (user("alice", "s9", None), "username"),
-        (user("Bob", "s1", None), "sub"),
-        (user("Bob", "s9", Some("a@x")), "email"),
+    let cases: Vec<(UserRow, UniqueKey)> = vec![
+        (user("alice", "s9", None), UniqueKey::Username),
+        (user("Bob", "s1", None), UniqueKey::Sub),
+        (user("Bob", "s9", Some("a@x")), UniqueKey::Email),
         (
             UserRow {
                 phone_key: Some("+1555".into()),
                 ..user("Bob", "s9", None)
             },
-            "phone_number",
+            UniqueKey::Phone,
         ),
         (
             UserRow {
                 preferred_username_key: Some("ally".into()),
                 ..user("Bob", "s9", None)
             },
-            "preferred_username",
+            UniqueKey::PreferredUsername,
         ),
     ];
     for (row, key) in cases {
@@ -381,7 +384,7 @@ async fn unique_keys_are_named_and_batches_are_atomic(store: Arc<dyn Store>) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::UniqueConflict("username")),
+        matches!(err, StoreError::UniqueConflict(UniqueKey::Username)),
         "{err:?}"
     );
 
@@ -433,7 +436,7 @@ async fn unique_keys_are_named_and_batches_are_atomic(store: Arc<dyn Store>) {
         })])
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UniqueConflict(_)), "{err:?}");
+    assert!(matches!(err, StoreError::MissingPool), "{err:?}");
 }
 
 async fn versions_are_checked_on_update_and_delete(store: Arc<dyn Store>) {
@@ -662,7 +665,7 @@ async fn alias_keys_round_trip_any_text(store: Arc<dyn Store>) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::UniqueConflict("email")),
+        matches!(err, StoreError::UniqueConflict(UniqueKey::Email)),
         "{err:?}"
     );
     assert!(store

@@ -1,0 +1,2 @@
+-- Both engines have one schema from here on. PostgreSQL already has every table
+-- (`markers` since 0001, `rate_buckets` since 0002); SQLite gains `rate_buckets` in its 0003.
