@@ -1,47 +1,25 @@
 //! Storage tests written once over `&dyn Store` and run on every engine:
 //! SQLite in a fresh temporary directory, PostgreSQL in a fresh database
-//! (`userpools_test_<random>`, dropped afterwards) created through
-//! `USERPOOLS_TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`).
-//! `USERPOOLS_TEST_POSTGRES=0` skips the PostgreSQL runs.
+//! (dropped afterwards; see `common` for where and how to skip it).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection};
+use sqlx::Connection;
 use userpools_storage::{
     ClientRow, PoolRow, PostgresOptions, PostgresStore, SqliteStore, Store, StoreError, UniqueKey,
     UserKey, UserRow, UserWrite,
 };
 
+mod common;
+
+use common::{postgres_skipped, sqlite_dir, TempDatabase};
+
 const POOL: &str = "us-east-1_test";
 
 type TestFn = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
-
-fn unique_suffix() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    // Randomly keyed by the standard library: distinct across runs and machines.
-    let random = {
-        use std::hash::{BuildHasher, Hasher};
-        std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish()
-            % 1_000_000_000
-    };
-    format!(
-        "{}_{}_{random}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A fresh directory for one SQLite store (removed by the test that made it).
-fn sqlite_dir() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("userpools-engines-{}", unique_suffix()))
-}
 
 async fn on_sqlite(test: TestFn) {
     let dir = sqlite_dir();
@@ -50,32 +28,14 @@ async fn on_sqlite(test: TestFn) {
     std::fs::remove_dir_all(dir).ok();
 }
 
-fn admin_url() -> String {
-    std::env::var("USERPOOLS_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-/// A fresh database for one test; dropped (even if the test panicked) by the caller.
+/// A fresh database for one test; dropped (even if the test panicked) afterwards.
 async fn on_postgres(test: TestFn) {
-    if std::env::var("USERPOOLS_TEST_POSTGRES").as_deref() == Ok("0") {
-        eprintln!("USERPOOLS_TEST_POSTGRES=0: PostgreSQL run skipped");
+    if postgres_skipped() {
         return;
     }
-    let admin: PgConnectOptions = admin_url().parse().expect("USERPOOLS_TEST_DATABASE_URL");
-    let name = format!("userpools_test_{}", unique_suffix());
-    let mut conn = admin.connect().await.unwrap_or_else(|e| {
-        panic!(
-            "PostgreSQL at {} is not reachable ({e}): start it, set USERPOOLS_TEST_DATABASE_URL, \
-             or USERPOOLS_TEST_POSTGRES=0 to skip",
-            admin_url()
-        )
-    });
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    let database = TempDatabase::create().await;
     let options = PostgresOptions {
-        connect: admin.clone().database(&name),
+        connect: database.options.clone(),
         pool_size: 8,
     };
     let outcome = {
@@ -85,11 +45,7 @@ async fn on_postgres(test: TestFn) {
         closer.close().await;
         outcome
     };
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.ok();
+    database.drop_now().await;
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic.into_panic());
     }
@@ -778,18 +734,12 @@ async fn postgres_user_lock_serialises_holders() {
 /// migrate once and both work.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_concurrent_start_migrates_once() {
-    if std::env::var("USERPOOLS_TEST_POSTGRES").as_deref() == Ok("0") {
+    if postgres_skipped() {
         return;
     }
-    let admin: PgConnectOptions = admin_url().parse().unwrap();
-    let name = format!("userpools_test_{}", unique_suffix());
-    let mut conn = admin.connect().await.unwrap();
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    let database = TempDatabase::create().await;
     let options = PostgresOptions {
-        connect: admin.clone().database(&name),
+        connect: database.options.clone(),
         pool_size: 2,
     };
     let starts: Vec<_> = (0..4)
@@ -804,7 +754,7 @@ async fn postgres_concurrent_start_migrates_once() {
     // A restart on a migrated database is a no-op.
     let again = PostgresStore::connect(options.clone()).await.unwrap();
     assert!(again.get_pool(POOL).await.unwrap().is_some());
-    let mut check = admin.clone().database(&name).connect().await.unwrap();
+    let mut check = database.connect().await;
     // Every migration ran exactly once, in order, despite the concurrent starts.
     let versions: Vec<i64> =
         sqlx::query_scalar("SELECT version::BIGINT FROM userpools_migrations ORDER BY version")
@@ -818,10 +768,7 @@ async fn postgres_concurrent_start_migrates_once() {
     for s in stores {
         s.close().await;
     }
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    database.drop_now().await;
 }
 
 /// SQLite's WAL is copied into the database file by the checkpoint thread (the writer's

@@ -1,4 +1,3 @@
-
 #[tokio::test(flavor = "multi_thread")]
 async fn markers_are_recorded_once() {
     let (store, dir) = store_with_pool().await;
