@@ -196,7 +196,10 @@ async fn old_rows_are_kept(store: &dyn Store) {
         key: "0:UserRead".into(),
         rate: 1.0,
     };
-    assert!(store.take_tokens(&[bucket.clone()], 1_000).await.unwrap());
+    assert!(store
+        .take_tokens(std::slice::from_ref(&bucket), 1_000)
+        .await
+        .unwrap());
     assert!(!store.take_tokens(&[bucket], 1_000).await.unwrap());
 }
 
