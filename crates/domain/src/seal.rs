@@ -22,6 +22,15 @@ impl std::fmt::Debug for MasterKey {
     }
 }
 
+impl Drop for MasterKey {
+    /// Overwrites the raw key bytes; `black_box` keeps the optimiser from eliding the
+    /// store (best effort, without `unsafe`).
+    fn drop(&mut self) {
+        self.raw = [0; 32];
+        std::hint::black_box(&self.raw);
+    }
+}
+
 impl MasterKey {
     /// Builds a key from 32 raw bytes.
     pub fn from_bytes(raw: [u8; 32]) -> Self {

@@ -1,0 +1,51 @@
+//! The `userpools` command: start-up of the server (`serve`) and bulk seeding (`seed`).
+//!
+//! The binary only parses its arguments and calls [`run`]; everything it does at start-up
+//! (the master key, the root credentials, the account id, the configuration file, the data
+//! dir's permissions) lives here, in modules with their own tests.
+
+pub mod config;
+pub mod data_dir;
+pub mod master_key;
+pub mod root_credentials;
+pub mod seed;
+pub mod serve;
+#[cfg(test)]
+mod test_support;
+
+use clap::Subcommand;
+
+pub use seed::SeedArgs;
+pub use serve::ServeArgs;
+
+/// The subcommands of `userpools`.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server (embedded store, or PostgreSQL with --database-url).
+    Serve(ServeArgs),
+    /// Bulk-create CONFIRMED users `<prefix><i:07>` (i in FROM..TO) with one permanent
+    /// password, straight into the embedded store of an existing pool (load tests).
+    /// Safe while the server runs on the same data dir.
+    Seed(SeedArgs),
+}
+
+/// Runs one command: files the process creates are private to its user, logs go to
+/// stderr (filter `USERPOOLS_LOG`), and the command runs on a multi-threaded runtime.
+pub fn run(command: Command) -> anyhow::Result<()> {
+    // Before any thread or file exists: the umask is process-wide.
+    data_dir::restrict_new_files();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("USERPOOLS_LOG")
+                .unwrap_or_else(|_| "warn,userpools=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match command {
+        Command::Serve(args) => runtime.block_on(serve::serve(args)),
+        Command::Seed(args) => runtime.block_on(seed::seed(args)),
+    }
+}
