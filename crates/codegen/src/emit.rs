@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
+use crate::metadata::Metadata;
 use crate::model::{Kind, Model, Shape};
 use crate::names::{snake_case, str_lit, variant_name};
-use crate::{HEADER, MODEL_PATH};
+use crate::{HEADER, METADATA_PATH, MODEL_PATH};
 
 fn sorted_shapes(model: &Model) -> Vec<&Shape> {
     let mut v: Vec<&Shape> = model.shapes.iter().collect();
@@ -31,13 +32,16 @@ pub mod types;
     )
 }
 
-pub fn operations_rs(model: &Model) -> String {
+pub fn operations_rs(model: &Model, metadata: &Metadata) -> Result<String> {
     let mut ops: Vec<_> = model.operations.iter().collect();
     ops.sort_by(|a, b| a.name.cmp(&b.name));
     let mut out = String::new();
     let _ = writeln!(out, "{HEADER}");
-    out.push_str("//! The operation table of the service model.\n\n");
-    out.push_str("use crate::model::OperationSpec;\n\n");
+    let _ = writeln!(
+        out,
+        "//! The operation table of the service model, with the metadata of `{METADATA_PATH}`.\n"
+    );
+    out.push_str("use crate::model::{IamResource, OperationSpec, ProfileAccess, QuotaSpec};\n\n");
     let _ = writeln!(out, "/// `X-Amz-Target` prefix (`metadata.targetPrefix`).");
     let _ = writeln!(
         out,
@@ -50,9 +54,11 @@ pub fn operations_rs(model: &Model) -> String {
         "pub const API_VERSION: &str = {};\n",
         str_lit(&model.api_version)
     );
+    emit_operation_enum(&ops, &mut out)?;
+    emit_quota_categories(metadata, &mut out);
     let _ = writeln!(
         out,
-        "/// Every operation of the model ({}), sorted by name.",
+        "/// Every operation of the model ({}), sorted by name: `OPERATIONS[op as usize]` describes `op`.",
         ops.len()
     );
     out.push_str("pub static OPERATIONS: &[OperationSpec] = &[\n");
@@ -62,13 +68,25 @@ pub fn operations_rs(model: &Model) -> String {
             None => "None".to_owned(),
         };
         let errors: Vec<String> = op.errors.iter().map(|e| str_lit(e)).collect();
+        let quota = metadata.quota(&op.name)?;
+        let per_user = match quota.per_user {
+            Some(access) => format!("Some(ProfileAccess::{})", access.variant()),
+            None => "None".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "OperationSpec {{ name: {}, input: {}, output: {}, requires_sigv4: {}, errors: &[{}] }},",
+            "OperationSpec {{ operation: Operation::{}, name: {}, input: {}, output: {}, requires_sigv4: {}, \
+             iam_resource: IamResource::{}, \
+             quota: QuotaSpec {{ category: QuotaCategory::{}, per_user: {per_user}, own_challenge_allowance: {} }}, \
+             errors: &[{}] }},",
+            op.name,
             str_lit(&op.name),
             opt(&op.input),
             opt(&op.output),
             op.requires_sigv4,
+            iam_resource(model, op),
+            quota.category,
+            quota.own_challenge_allowance,
             errors.join(", ")
         );
     }
@@ -79,7 +97,68 @@ pub fn operations_rs(model: &Model) -> String {
          OPERATIONS.binary_search_by(|op| op.name.cmp(name)).ok().map(|i| &OPERATIONS[i])\n\
          }\n",
     );
-    out
+    Ok(out)
+}
+
+/// The `Operation` enum: one variant per operation, named as on the wire, in
+/// name order (so a variant's discriminant is its index in `OPERATIONS`).
+fn emit_operation_enum(ops: &[&crate::model::Operation], out: &mut String) -> Result<()> {
+    out.push_str(
+        "/// An operation of the model, named as on the wire. Variants are in name order:\n\
+         /// `op as usize` is the index of `op` in [`OPERATIONS`].\n\
+         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n\
+         pub enum Operation {\n",
+    );
+    for op in ops {
+        let valid = op.name.starts_with(|c: char| c.is_ascii_uppercase())
+            && op.name.chars().all(|c| c.is_ascii_alphanumeric());
+        if !valid {
+            bail!("operation name `{}` is not a Rust identifier", op.name);
+        }
+        let _ = writeln!(out, "{},", op.name);
+    }
+    out.push_str("}\n\n");
+    Ok(())
+}
+
+/// The `QuotaCategory` enum and its names and default rates.
+fn emit_quota_categories(metadata: &Metadata, out: &mut String) {
+    out.push_str(
+        "/// An API request-rate category of Amazon Cognito user pools, in documentation order.\n\
+         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n\
+         pub enum QuotaCategory {\n",
+    );
+    for c in &metadata.categories {
+        let _ = writeln!(out, "/// {}\n{},", c.doc, c.name);
+    }
+    out.push_str("}\n\nimpl QuotaCategory {\n");
+    out.push_str("/// Every category, in documentation order.\npub const ALL: &'static [QuotaCategory] = &[\n");
+    for c in &metadata.categories {
+        let _ = writeln!(out, "QuotaCategory::{},", c.name);
+    }
+    out.push_str("];\n\n/// The category's name as AWS spells it.\npub const fn name(self) -> &'static str {\nmatch self {\n");
+    for c in &metadata.categories {
+        let _ = writeln!(out, "QuotaCategory::{} => {},", c.name, str_lit(&c.name));
+    }
+    out.push_str("}\n}\n\n/// The service's default quota, in requests per second.\npub const fn default_rps(self) -> u32 {\nmatch self {\n");
+    for c in &metadata.categories {
+        let _ = writeln!(out, "QuotaCategory::{} => {},", c.name, c.default_rps);
+    }
+    out.push_str("}\n}\n}\n\n");
+}
+
+/// How a request's IAM resource is found: the pool of its `UserPoolId`, its
+/// `ResourceArn` (tagging), or none (`*`).
+fn iam_resource(model: &Model, op: &crate::model::Operation) -> &'static str {
+    let input = op.input.as_deref().and_then(|name| model.shape(name));
+    let has = |member: &str| input.is_some_and(|s| s.members.iter().any(|m| m.name == member));
+    if has("UserPoolId") {
+        "UserPool"
+    } else if has("ResourceArn") {
+        "ResourceArn"
+    } else {
+        "Any"
+    }
 }
 
 pub fn shapes_rs(model: &Model) -> String {

@@ -1,7 +1,9 @@
 //! Generator for `userpools-wire/src/generated/`.
 //!
-//! Reads the pinned botocore model [`MODEL_PATH`] and writes the operation
-//! table, the shape constraint table and the serde types, each formatted with
+//! Reads the pinned botocore model [`MODEL_PATH`] and the per-operation
+//! metadata the model does not carry ([`METADATA_PATH`]: quota categories and
+//! per-user limits) and writes the operation table (the `Operation` enum and
+//! its metadata), the shape constraint table and the serde types, each formatted with
 //! `rustfmt --edition 2021`. The binary (`cargo run -p userpools-codegen`)
 //! writes the files; `--check` only compares (CI drift check). The same check
 //! runs as a test of `userpools-wire`.
@@ -14,6 +16,7 @@ use anyhow::{bail, Context, Result};
 
 mod emit;
 mod json;
+mod metadata;
 mod model;
 mod names;
 
@@ -21,6 +24,8 @@ pub use model::Model;
 
 /// Model path, relative to the workspace root.
 pub const MODEL_PATH: &str = "model/cognito-idp-2016-04-18.json";
+/// Per-operation metadata (hand-written), relative to the workspace root.
+pub const METADATA_PATH: &str = "crates/codegen/operation-metadata.toml";
 /// Output directory, relative to the workspace root.
 pub const OUTPUT_DIR: &str = "crates/wire/src/generated";
 /// First line of every generated file.
@@ -44,13 +49,16 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| manifest.to_path_buf())
 }
 
-/// Generates all files from the model text. `root` is the directory rustfmt
-/// runs in (so it picks up the workspace's rustfmt configuration, if any).
-pub fn generate(model_json: &str, root: &Path) -> Result<Vec<GeneratedFile>> {
+/// Generates all files from the model text and the metadata text. `root` is
+/// the directory rustfmt runs in (so it picks up the workspace's rustfmt
+/// configuration, if any).
+pub fn generate(model_json: &str, metadata_toml: &str, root: &Path) -> Result<Vec<GeneratedFile>> {
     let model = Model::parse(model_json)?;
+    let metadata = metadata::Metadata::parse(metadata_toml, &model)
+        .with_context(|| format!("reading {METADATA_PATH}"))?;
     let raw = [
         ("mod.rs", emit::mod_rs(&model)),
-        ("operations.rs", emit::operations_rs(&model)),
+        ("operations.rs", emit::operations_rs(&model, &metadata)?),
         ("shapes.rs", emit::shapes_rs(&model)),
         ("types.rs", emit::types_rs(&model)?),
     ];
@@ -62,12 +70,13 @@ pub fn generate(model_json: &str, root: &Path) -> Result<Vec<GeneratedFile>> {
         .collect()
 }
 
-/// Reads the model under `root` and generates all files.
+/// Reads the model and the metadata under `root` and generates all files.
 pub fn generate_in(root: &Path) -> Result<Vec<GeneratedFile>> {
-    let path = root.join(MODEL_PATH);
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    generate(&text, root)
+    let read = |relative: &str| {
+        let path = root.join(relative);
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+    };
+    generate(&read(MODEL_PATH)?, &read(METADATA_PATH)?, root)
 }
 
 /// Writes the files into `root/OUTPUT_DIR`, leaving unchanged files untouched.

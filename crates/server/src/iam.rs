@@ -16,7 +16,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use userpools_wire::{OperationSpec, WireError};
+use userpools_wire::{IamResource, Operation, WireError};
+
+use crate::request::RequestContext;
 
 /// IAM service prefix of every Cognito user pools action.
 pub const SERVICE_PREFIX: &str = "cognito-idp";
@@ -243,9 +245,8 @@ impl PolicyDocument {
                 if !service.eq_ignore_ascii_case(SERVICE_PREFIX) {
                     continue;
                 }
-                let matches_any = userpools_wire::OPERATIONS.iter().any(|op| {
-                    wildcard_match(pattern, &format!("{SERVICE_PREFIX}:{}", op.name), true)
-                });
+                let matches_any =
+                    Operation::all().any(|op| wildcard_match(pattern, &action(op), true));
                 if !matches_any && !unmatched.contains(pattern) {
                     unmatched.push(pattern.clone());
                 }
@@ -485,32 +486,23 @@ pub fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool
     p[pi..].iter().all(|&c| c == '*')
 }
 
-/// The ARN a request is evaluated on: the user pool's
-/// `arn:aws:cognito-idp:<region>:<account>:userpool/<UserPoolId>` for operations
-/// whose input has a `UserPoolId` (the id as sent; empty when absent), the
-/// request's `ResourceArn` for the tagging operations, and `*` otherwise
-/// (CreateUserPool, ListUserPools, …).
-pub fn resource_arn(
-    operation: &OperationSpec,
-    body: Option<&Value>,
-    region: &str,
-    account_id: &str,
-) -> String {
-    let input = operation.input.and_then(userpools_wire::try_shape);
-    let member = |name: &str| -> Option<String> {
-        body.and_then(|b| b.get(name))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    match input {
-        Some(shape) if shape.member("UserPoolId").is_some() => {
-            let pool_id = member("UserPoolId").unwrap_or_default();
+/// The IAM action of an operation: `cognito-idp:<Operation>`.
+pub fn action(operation: Operation) -> String {
+    format!("{SERVICE_PREFIX}:{operation}")
+}
+
+/// The ARN a request is evaluated on ([`IamResource`] of its operation): the
+/// user pool's `arn:aws:cognito-idp:<region>:<account>:userpool/<UserPoolId>`
+/// (the id as sent; empty when absent), the request's `ResourceArn` for the
+/// tagging operations, and `*` otherwise (CreateUserPool, ListUserPools, …).
+pub fn resource_arn(request: &RequestContext<'_>, region: &str, account_id: &str) -> String {
+    match request.operation().spec().iam_resource {
+        IamResource::UserPool => {
+            let pool_id = request.pool_id().unwrap_or_default();
             format!("arn:aws:{SERVICE_PREFIX}:{region}:{account_id}:userpool/{pool_id}")
         }
-        Some(shape) if shape.member("ResourceArn").is_some() => {
-            member("ResourceArn").unwrap_or_else(|| "*".to_owned())
-        }
-        _ => "*".to_owned(),
+        IamResource::ResourceArn => request.text("ResourceArn").unwrap_or("*").to_owned(),
+        IamResource::Any => "*".to_owned(),
     }
 }
 
@@ -535,22 +527,20 @@ pub fn access_denied(
 
 /// Authorizes a verified SigV4 request of `principal_arn` with `authority`:
 /// `Ok` for the root credential and for allowed requests, else the
-/// `AccessDeniedException`. Runs before input validation, so `body` may be
+/// `AccessDeniedException`. Runs before input validation, so the body may be
 /// anything (an unreadable body is evaluated on a pool ARN with an empty id).
 pub fn authorize(
     principal_arn: &str,
     authority: &Authority,
-    operation: &OperationSpec,
-    body: &[u8],
+    request: &RequestContext<'_>,
     region: &str,
     account_id: &str,
 ) -> Result<(), WireError> {
     let Authority::Policies(policies) = authority else {
         return Ok(());
     };
-    let parsed = serde_json::from_slice::<Value>(body).ok();
-    let resource = resource_arn(operation, parsed.as_ref(), region, account_id);
-    let action = format!("{SERVICE_PREFIX}:{}", operation.name);
+    let resource = resource_arn(request, region, account_id);
+    let action = action(request.operation());
     match policies.evaluate(&action, &resource) {
         Decision::Allow => Ok(()),
         Decision::ImplicitDeny => Err(access_denied(principal_arn, &action, &resource, false)),
@@ -722,62 +712,42 @@ mod tests {
 
     #[test]
     fn resources_and_messages() {
-        let op = |name| userpools_wire::operation(name).unwrap();
-        let body = json!({"UserPoolId": "us-east-1_AAAA", "Username": "u"});
-        assert_eq!(
+        let arn = |op: Operation, body: &[u8]| {
             resource_arn(
-                op("AdminSetUserPassword"),
-                Some(&body),
+                &RequestContext::decode(op, body),
                 "us-east-1",
-                "000000000000"
-            ),
-            POOL_A
-        );
-        assert_eq!(
-            resource_arn(
-                op("AdminSetUserPassword"),
-                None,
-                "us-east-1",
-                "000000000000"
-            ),
-            "arn:aws:cognito-idp:us-east-1:000000000000:userpool/"
-        );
-        assert_eq!(
-            resource_arn(
-                op("CreateUserPool"),
-                Some(&body),
-                "us-east-1",
-                "000000000000"
-            ),
-            "*"
-        );
-        assert_eq!(
-            resource_arn(op("ListUserPools"), None, "us-east-1", "000000000000"),
-            "*"
-        );
-        assert_eq!(
-            resource_arn(
-                op("TagResource"),
-                Some(&json!({"ResourceArn": POOL_B})),
-                "us-east-1",
-                "000000000000"
-            ),
-            POOL_B
-        );
+                "000000000000",
+            )
+        };
+        let body = json!({"UserPoolId": "us-east-1_AAAA", "Username": "u"}).to_string();
+        let asp = Operation::AdminSetUserPassword;
+        assert_eq!(arn(asp, body.as_bytes()), POOL_A);
+        for unreadable in [&b""[..], b"{\"UserPoolId\": ", b"[]"] {
+            assert_eq!(
+                arn(asp, unreadable),
+                "arn:aws:cognito-idp:us-east-1:000000000000:userpool/"
+            );
+        }
+        assert_eq!(arn(Operation::CreateUserPool, body.as_bytes()), "*");
+        assert_eq!(arn(Operation::ListUserPools, b""), "*");
+        let tagging = json!({"ResourceArn": POOL_B}).to_string();
+        assert_eq!(arn(Operation::TagResource, tagging.as_bytes()), POOL_B);
+        assert_eq!(arn(Operation::TagResource, b"{"), "*");
         let denied = authorize(
             "arn:aws:iam::000000000000:user/bob",
             &Authority::Policies(Arc::new(PolicySet::default())),
-            op("AdminSetUserPassword"),
-            body.to_string().as_bytes(),
+            &RequestContext::decode(asp, body.as_bytes()),
             "us-east-1",
             "000000000000",
         )
         .unwrap_err();
         assert_eq!(denied.type_name, "AccessDeniedException");
         assert_eq!(denied.status, 400);
+        let action = action(asp);
+        assert_eq!(action, format!("cognito-idp:{asp}"));
         assert_eq!(
             denied.message,
-            format!("User: arn:aws:iam::000000000000:user/bob is not authorized to perform: cognito-idp:AdminSetUserPassword on resource: {POOL_A} because no identity-based policy allows the cognito-idp:AdminSetUserPassword action")
+            format!("User: arn:aws:iam::000000000000:user/bob is not authorized to perform: {action} on resource: {POOL_A} because no identity-based policy allows the {action} action")
         );
         assert_eq!(
             access_denied("arn:x", "cognito-idp:A", "*", true).message,
@@ -786,8 +756,7 @@ mod tests {
         assert!(authorize(
             "arn:aws:iam::000000000000:root",
             &Authority::Root,
-            op("AdminSetUserPassword"),
-            b"garbage",
+            &RequestContext::decode(asp, b"garbage"),
             "us-east-1",
             "000000000000"
         )

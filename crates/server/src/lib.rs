@@ -2,13 +2,15 @@
 //! every operation the model does not mark noAuth, IAM policies ([`iam`]) for
 //! the keys of the configuration file ([`config`]), request-rate quotas
 //! ([`quota`]), the operations, and the few side routes (`/health`, the test
-//! clock).
+//! clock). A request body is parsed once into a [`RequestContext`] that all
+//! of these read.
 
 pub mod config;
 mod errors;
 pub mod iam;
 mod operations;
 pub mod quota;
+pub mod request;
 pub mod sigv4;
 
 use std::sync::Arc;
@@ -27,7 +29,9 @@ use userpools_wire::{codec, WireError};
 pub use config::{Config, ConfigError};
 pub use errors::domain_to_wire;
 pub use iam::Authority;
+pub use operations::IMPLEMENTED as IMPLEMENTED_OPERATIONS;
 pub use quota::{QuotaConfig, Quotas};
+pub use request::RequestContext;
 pub use sigv4::{AccessKey, KeyRing};
 
 /// Largest request body accepted (Cognito requests are small).
@@ -136,17 +140,18 @@ async fn dispatch(
             ));
         }
     }
-    if operation.requires_sigv4 {
-        let request = sigv4::SignedRequest {
+    let request = RequestContext::decode(operation, body);
+    if operation.spec().requires_sigv4 {
+        let signed = sigv4::SignedRequest {
             method: method.as_str(),
             path: uri.path(),
             query: uri.query().unwrap_or(""),
             headers,
-            body,
+            body: request.raw(),
         };
         // Signatures are checked against real time: clients sign with their clock.
         let key = sigv4::verify(
-            &request,
+            &signed,
             &state.keys,
             state.service.region(),
             SystemClock.now(),
@@ -155,15 +160,14 @@ async fn dispatch(
         iam::authorize(
             &key.principal_arn,
             &key.authority,
-            operation,
-            body,
+            &request,
             state.service.region(),
             state.service.account_id(),
         )?;
     }
     // Throttled requests change nothing: the quota is checked before the operation runs.
-    state.quotas.admit(operation, body).await?;
-    operations::call(&state.service, operation, body).await
+    state.quotas.admit(&request).await?;
+    operations::call(&state.service, request).await
 }
 
 async fn advance_clock(State(state): State<Arc<AppState>>, body: Bytes) -> Response {

@@ -10,6 +10,10 @@
 //! allowance of three times the UserAuthentication rate and then count
 //! against UserAuthentication, as the service documents.
 //!
+//! Which category, per-user limit and allowance an operation counts against
+//! is metadata of the generated operation table ([`userpools_wire::QuotaSpec`],
+//! from `crates/codegen/operation-metadata.toml`).
+//!
 //! Buckets live behind [`BucketStore`] so that a deployment of several nodes
 //! can share them (e.g. in PostgreSQL); [`InMemoryBuckets`] is the
 //! single-node store.
@@ -19,223 +23,16 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_lc_rs::digest;
-use serde_json::Value;
-use userpools_wire::{OperationSpec, WireError};
+use userpools_wire::WireError;
+pub use userpools_wire::{ProfileAccess, QuotaCategory as Category};
+
+use crate::request::{RequestContext, Subject};
 
 /// The message of a throttled request.
 pub const RATE_EXCEEDED: &str = "Rate exceeded";
 
 /// Per-user limit of the "read/write user profile" operations (requests per second).
 pub const DEFAULT_PER_USER_RPS: u32 = 10;
-
-macro_rules! categories {
-    ($($(#[$doc:meta])* $name:ident = $rps:literal),* $(,)?) => {
-        /// An API request-rate category of Amazon Cognito user pools.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Category {
-            $($(#[$doc])* $name,)*
-        }
-
-        impl Category {
-            /// Every category, in documentation order.
-            pub const ALL: &'static [Category] = &[$(Category::$name,)*];
-
-            /// The category's name as AWS spells it (and as the config file does).
-            pub const fn name(self) -> &'static str {
-                match self { $(Category::$name => stringify!($name),)* }
-            }
-
-            /// The service's default quota, in requests per second.
-            pub const fn default_rps(self) -> u32 {
-                match self { $(Category::$name => $rps,)* }
-            }
-        }
-    };
-}
-
-categories! {
-    /// AdminInitiateAuth, InitiateAuth, (Admin)RespondToAuthChallenge.
-    UserAuthentication = 120,
-    /// SignUp, ConfirmSignUp, AdminCreateUser, AdminConfirmSignUp.
-    UserCreation = 50,
-    /// Federated sign-in through managed login (no API operation).
-    UserFederation = 25,
-    /// Password recovery and changes.
-    UserAccountRecovery = 30,
-    /// Reading a user.
-    UserRead = 120,
-    /// Changing or deleting a user and its attributes.
-    UserUpdate = 25,
-    /// Token management (revocation, sign-out, refresh).
-    UserToken = 120,
-    /// Reading devices, groups of a user, auth events.
-    UserResourceRead = 50,
-    /// Changing group membership, devices, MFA tokens, feedback.
-    UserResourceUpdate = 25,
-    /// Listing users.
-    UserList = 30,
-    /// Reading user pools.
-    UserPoolRead = 15,
-    /// Creating, changing and deleting user pools.
-    UserPoolUpdate = 15,
-    /// Reading pool resources (groups, identity providers, domains, …).
-    UserPoolResourceRead = 20,
-    /// Changing pool resources.
-    UserPoolResourceUpdate = 15,
-    /// Reading app clients.
-    UserPoolClientRead = 15,
-    /// Creating, changing and deleting app clients.
-    UserPoolClientUpdate = 15,
-    /// `client_credentials` grants at the token endpoint (no API operation).
-    ClientAuthentication = 150,
-}
-
-impl Category {
-    /// Looks a category up by its name (exact spelling).
-    pub fn from_name(name: &str) -> Option<Category> {
-        Category::ALL.iter().copied().find(|c| c.name() == name)
-    }
-
-    /// The category of an operation of the model (`None` for names that are
-    /// not operations). Operations without an explicit entry are pool-resource
-    /// operations: `Describe*`/`Get*`/`List*` read, the others update.
-    pub fn of_operation(operation: &str) -> Option<Category> {
-        use Category::*;
-        let category = match operation {
-            "AdminInitiateAuth"
-            | "InitiateAuth"
-            | "AdminRespondToAuthChallenge"
-            | "RespondToAuthChallenge" => UserAuthentication,
-            "SignUp" | "ConfirmSignUp" | "AdminCreateUser" | "AdminConfirmSignUp" => UserCreation,
-            "ForgotPassword"
-            | "ConfirmForgotPassword"
-            | "ChangePassword"
-            | "AdminResetUserPassword"
-            | "AdminSetUserPassword" => UserAccountRecovery,
-            "AdminGetUser" | "GetUser" | "AdminGetUserAuthFactors" | "GetUserAuthFactors" => {
-                UserRead
-            }
-            "AdminUpdateUserAttributes"
-            | "UpdateUserAttributes"
-            | "AdminDeleteUser"
-            | "DeleteUser"
-            | "AdminDeleteUserAttributes"
-            | "DeleteUserAttributes"
-            | "AdminDisableUser"
-            | "AdminEnableUser"
-            | "AdminSetUserSettings"
-            | "SetUserSettings"
-            | "AdminSetUserMFAPreference"
-            | "SetUserMFAPreference"
-            | "AdminLinkProviderForUser"
-            | "AdminDisableProviderForUser"
-            | "GetUserAttributeVerificationCode"
-            | "VerifyUserAttribute"
-            | "ResendConfirmationCode" => UserUpdate,
-            "RevokeToken"
-            | "GlobalSignOut"
-            | "AdminUserGlobalSignOut"
-            | "GetTokensFromRefreshToken"
-            | "RevokeUserSession"
-            | "AdminRevokeUserSession" => UserToken,
-            "AdminGetDevice"
-            | "AdminListDevices"
-            | "GetDevice"
-            | "ListDevices"
-            | "AdminListGroupsForUser"
-            | "AdminListUserAuthEvents"
-            | "ListWebAuthnCredentials"
-            | "AdminListUserSessions"
-            | "ListUserSessions" => UserResourceRead,
-            "AdminAddUserToGroup"
-            | "AdminRemoveUserFromGroup"
-            | "AdminForgetDevice"
-            | "ForgetDevice"
-            | "AdminUpdateDeviceStatus"
-            | "UpdateDeviceStatus"
-            | "AdminUpdateAuthEventFeedback"
-            | "UpdateAuthEventFeedback"
-            | "AssociateSoftwareToken"
-            | "VerifySoftwareToken"
-            | "AdminDeleteSoftwareToken"
-            | "ConfirmDevice"
-            | "StartWebAuthnRegistration"
-            | "CompleteWebAuthnRegistration"
-            | "DeleteWebAuthnCredential" => UserResourceUpdate,
-            "ListUsers" | "ListUsersInGroup" => UserList,
-            "DescribeUserPool" | "ListUserPools" | "GetUserPoolMfaConfig" => UserPoolRead,
-            "CreateUserPool"
-            | "UpdateUserPool"
-            | "DeleteUserPool"
-            | "AddCustomAttributes"
-            | "SetUserPoolMfaConfig" => UserPoolUpdate,
-            "DescribeUserPoolClient" | "ListUserPoolClients" | "ListUserPoolClientSecrets" => {
-                UserPoolClientRead
-            }
-            "CreateUserPoolClient"
-            | "UpdateUserPoolClient"
-            | "DeleteUserPoolClient"
-            | "AddUserPoolClientSecret"
-            | "DeleteUserPoolClientSecret" => UserPoolClientUpdate,
-            other if userpools_wire::operation(other).is_some() => {
-                if ["Describe", "Get", "List"]
-                    .iter()
-                    .any(|prefix| other.starts_with(prefix))
-                {
-                    UserPoolResourceRead
-                } else {
-                    UserPoolResourceUpdate
-                }
-            }
-            _ => return None,
-        };
-        Some(category)
-    }
-}
-
-/// Which per-user limit an operation counts against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProfileAccess {
-    /// Operations that read the user profile.
-    Read,
-    /// Operations that write the user profile.
-    Write,
-}
-
-impl ProfileAccess {
-    /// The per-user limit of an operation, if it has one.
-    pub fn of_operation(operation: &str) -> Option<ProfileAccess> {
-        match operation {
-            "AdminGetUser"
-            | "GetUser"
-            | "AdminInitiateAuth"
-            | "InitiateAuth"
-            | "AdminGetDevice"
-            | "GetDevice"
-            | "AdminListDevices"
-            | "ListDevices"
-            | "AdminGetUserAuthFactors"
-            | "GetUserAuthFactors" => Some(ProfileAccess::Read),
-            "AdminUpdateUserAttributes"
-            | "UpdateUserAttributes"
-            | "AdminDeleteUserAttributes"
-            | "DeleteUserAttributes"
-            | "AdminSetUserSettings"
-            | "SetUserSettings"
-            | "AdminSetUserMFAPreference"
-            | "SetUserMFAPreference"
-            | "AdminLinkProviderForUser" => Some(ProfileAccess::Write),
-            _ => None,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            ProfileAccess::Read => "read",
-            ProfileAccess::Write => "write",
-        }
-    }
-}
 
 /// Quota settings (the `[quotas]` table of the config file).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -359,15 +156,11 @@ fn sha256_hex(parts: &[&str]) -> String {
 
 /// Who a per-user limit applies to: a digest of the pool (or app client) and
 /// the lower-cased user name as sent, or of the access token.
-fn user_key(body: &Value) -> Option<String> {
-    let text = |v: &Value, name: &str| v.get(name).and_then(Value::as_str).map(str::to_owned);
-    if let Some(token) = text(body, "AccessToken") {
-        return Some(sha256_hex(&["token", &token]));
+fn user_key(subject: Subject<'_>) -> String {
+    match subject {
+        Subject::AccessToken(token) => sha256_hex(&["token", token]),
+        Subject::User { scope, username } => sha256_hex(&["user", scope, &username.to_lowercase()]),
     }
-    let username = text(body, "Username")
-        .or_else(|| body.get("AuthParameters").and_then(|p| text(p, "USERNAME")))?;
-    let scope = text(body, "UserPoolId").or_else(|| text(body, "ClientId"))?;
-    Some(sha256_hex(&["user", &scope, &username.to_lowercase()]))
 }
 
 impl Quotas {
@@ -401,34 +194,26 @@ impl Quotas {
         }
     }
 
-    /// Admits a request of `operation` or refuses it with
-    /// `TooManyRequestsException`. Takes the request's tokens when admitted.
-    pub async fn admit(&self, operation: &OperationSpec, body: &[u8]) -> Result<(), WireError> {
+    /// Admits `request` or refuses it with `TooManyRequestsException`.
+    /// Takes the request's tokens when admitted.
+    pub async fn admit(&self, request: &RequestContext<'_>) -> Result<(), WireError> {
         if !self.config.enabled {
             return Ok(());
         }
-        let Some(category) = Category::of_operation(operation.name) else {
-            return Ok(());
-        };
+        let quota = request.operation().spec().quota;
+        let category = quota.category;
         let mut user_buckets = Vec::new();
-        if let Some(access) = ProfileAccess::of_operation(operation.name) {
-            let key = serde_json::from_slice::<Value>(body)
-                .ok()
-                .as_ref()
-                .and_then(user_key);
-            if let Some(key) = key {
+        if let Some(access) = quota.per_user {
+            if let Some(subject) = request.subject() {
                 user_buckets.push(self.bucket(
-                    &format!("user-{}:{key}", access.name()),
+                    &format!("user-{}:{}", access.name(), user_key(subject)),
                     self.config.per_user_rps,
                 ));
             }
         }
         let category_rps = self.config.rps(category);
         let mut attempts = Vec::new();
-        if matches!(
-            operation.name,
-            "RespondToAuthChallenge" | "AdminRespondToAuthChallenge"
-        ) {
+        if quota.own_challenge_allowance {
             attempts.push(self.bucket(
                 "UserAuthenticationChallenge",
                 category_rps.saturating_mul(3),
@@ -455,28 +240,11 @@ impl Quotas {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use userpools_wire::Operation;
 
-    #[test]
-    fn every_operation_has_a_category() {
-        for op in userpools_wire::OPERATIONS {
-            assert!(Category::of_operation(op.name).is_some(), "{}", op.name);
-        }
-        assert_eq!(Category::of_operation("Nope"), None);
-        assert_eq!(
-            Category::of_operation("AdminSetUserPassword"),
-            Some(Category::UserAccountRecovery)
-        );
-        assert_eq!(
-            Category::of_operation("ListGroups"),
-            Some(Category::UserPoolResourceRead)
-        );
-        assert_eq!(
-            Category::of_operation("CreateGroup"),
-            Some(Category::UserPoolResourceUpdate)
-        );
-        assert_eq!(Category::from_name("UserRead"), Some(Category::UserRead));
-        assert_eq!(Category::from_name("userread"), None);
-        assert_eq!(Category::ALL.len(), 17);
+    /// Admits a request of `operation` with `body`.
+    async fn admit(quotas: &Quotas, operation: Operation, body: &[u8]) -> Result<(), WireError> {
+        quotas.admit(&RequestContext::decode(operation, body)).await
     }
 
     #[tokio::test]
@@ -487,30 +255,27 @@ mod tests {
             per_user_rps: 1,
         };
         let quotas = Quotas::new(config, "000000000000", Arc::new(InMemoryBuckets::new()));
-        let op = |name| userpools_wire::operation(name).unwrap();
-        let asp = op("AdminSetUserPassword");
-        assert!(quotas.admit(asp, b"{}").await.is_ok());
-        assert!(quotas.admit(asp, b"{}").await.is_ok());
-        let err = quotas.admit(asp, b"{}").await.unwrap_err();
+        let asp = Operation::AdminSetUserPassword;
+        assert!(admit(&quotas, asp, b"{}").await.is_ok());
+        assert!(admit(&quotas, asp, b"{}").await.is_ok());
+        let err = admit(&quotas, asp, b"{}").await.unwrap_err();
         assert_eq!(
             (err.type_name.as_str(), err.message.as_str(), err.status),
             ("TooManyRequestsException", "Rate exceeded", 400)
         );
         // Other categories are independent.
-        assert!(quotas.admit(op("ListUsers"), b"{}").await.is_ok());
+        assert!(admit(&quotas, Operation::ListUsers, b"{}").await.is_ok());
         // Per-user: one request per second per user.
-        let get = op("AdminGetUser");
+        let get = Operation::AdminGetUser;
         let alice = br#"{"UserPoolId":"us-east-1_a","Username":"alice"}"#;
         let alice_upper = br#"{"UserPoolId":"us-east-1_a","Username":"ALICE"}"#;
         let bob = br#"{"UserPoolId":"us-east-1_a","Username":"bob"}"#;
-        assert!(quotas.admit(get, alice).await.is_ok());
-        assert!(quotas.admit(get, alice_upper).await.is_err());
-        assert!(quotas.admit(get, bob).await.is_ok());
+        assert!(admit(&quotas, get, alice).await.is_ok());
+        assert!(admit(&quotas, get, alice_upper).await.is_err());
+        assert!(admit(&quotas, get, bob).await.is_ok());
         // Writes have their own per-user bucket.
-        assert!(quotas
-            .admit(op("AdminUpdateUserAttributes"), alice)
-            .await
-            .is_ok());
+        let update = Operation::AdminUpdateUserAttributes;
+        assert!(admit(&quotas, update, alice).await.is_ok());
     }
 
     #[tokio::test]
@@ -521,14 +286,15 @@ mod tests {
             per_user_rps: 10,
         };
         let quotas = Quotas::new(config, "0", Arc::new(InMemoryBuckets::new()));
-        let respond = userpools_wire::operation("RespondToAuthChallenge").unwrap();
+        let respond = Operation::RespondToAuthChallenge;
         // 3 × 1 of their own, then 1 from UserAuthentication.
         for _ in 0..4 {
-            assert!(quotas.admit(respond, b"{}").await.is_ok());
+            assert!(admit(&quotas, respond, b"{}").await.is_ok());
         }
-        assert!(quotas.admit(respond, b"{}").await.is_err());
-        let initiate = userpools_wire::operation("InitiateAuth").unwrap();
-        assert!(quotas.admit(initiate, b"{}").await.is_err());
+        assert!(admit(&quotas, respond, b"{}").await.is_err());
+        assert!(admit(&quotas, Operation::InitiateAuth, b"{}")
+            .await
+            .is_err());
     }
 
     #[tokio::test]
@@ -539,9 +305,10 @@ mod tests {
             per_user_rps: 1,
         };
         let quotas = Quotas::new(config, "0", Arc::new(InMemoryBuckets::new()));
-        let asp = userpools_wire::operation("AdminSetUserPassword").unwrap();
         for _ in 0..10 {
-            assert!(quotas.admit(asp, b"{}").await.is_ok());
+            assert!(admit(&quotas, Operation::AdminSetUserPassword, b"{}")
+                .await
+                .is_ok());
         }
     }
 }

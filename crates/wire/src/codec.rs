@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::WireError;
-use crate::generated::operations::operation;
+use crate::generated::operations::Operation;
 use crate::model::OperationSpec;
 use crate::validate::validate_input;
 
@@ -23,7 +23,7 @@ pub const RESPONSE_CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// `Unknown operation <target>` (`Unknown operation: missing X-Amz-Target header`
 /// when there is none). Matching is exact (case-sensitive); surrounding
 /// whitespace is ignored.
-pub fn resolve_target(x_amz_target: Option<&str>) -> Result<&'static OperationSpec, WireError> {
+pub fn resolve_target(x_amz_target: Option<&str>) -> Result<Operation, WireError> {
     let Some(raw) = x_amz_target else {
         return Err(WireError::unknown_operation(
             "Unknown operation: missing X-Amz-Target header",
@@ -33,41 +33,58 @@ pub fn resolve_target(x_amz_target: Option<&str>) -> Result<&'static OperationSp
     target
         .strip_prefix(TARGET_PREFIX)
         .and_then(|rest| rest.strip_prefix('.'))
-        .and_then(operation)
+        .and_then(Operation::from_name)
         .ok_or_else(|| WireError::unknown_operation(format!("Unknown operation {target}")))
 }
 
-/// Parses and validates a request body, returning the JSON value.
+/// Parses a request body as JSON, before any validation.
 ///
 /// An empty (or all-whitespace) body counts as `{}`. Malformed JSON gives
 /// `SerializationException` (`Malformed JSON request body: <parser message>`,
-/// which never contains request data); then [`validate_input`] runs against
-/// the operation's input shape.
-pub fn decode_input_value(op: &OperationSpec, body: &[u8]) -> Result<Value, WireError> {
-    let value = if body.iter().all(u8::is_ascii_whitespace) {
-        Value::Object(serde_json::Map::new())
-    } else {
-        serde_json::from_slice::<Value>(body)
-            .map_err(|e| WireError::serialization(format!("Malformed JSON request body: {e}")))?
-    };
-    match op.input {
-        Some(shape) => validate_input(shape, &value)?,
-        None if !value.is_object() => {
-            return Err(WireError::serialization(
-                "Start of structure or map found where not expected.",
-            ))
-        }
-        None => {}
+/// which never contains request data).
+pub fn parse_body(body: &[u8]) -> Result<Value, WireError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(serde_json::Map::new()));
     }
+    serde_json::from_slice::<Value>(body)
+        .map_err(|e| WireError::serialization(format!("Malformed JSON request body: {e}")))
+}
+
+/// Validates a parsed body with [`validate_input`] against the operation's
+/// input shape (an operation without input accepts any object).
+pub fn check_input(op: &OperationSpec, value: &Value) -> Result<(), WireError> {
+    match op.input {
+        Some(shape) => validate_input(shape, value),
+        None if !value.is_object() => Err(WireError::serialization(
+            "Start of structure or map found where not expected.",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Parses and validates a request body, returning the JSON value:
+/// [`parse_body`], then [`check_input`].
+pub fn decode_input_value(op: &OperationSpec, body: &[u8]) -> Result<Value, WireError> {
+    let value = parse_body(body)?;
+    check_input(op, &value)?;
     Ok(value)
 }
 
 /// Decodes a request body into the operation's input type `T`:
-/// [`decode_input_value`], then `serde_json::from_value`. Every failure is a
+/// [`parse_body`], then [`input_from_value`]. Every failure is a
 /// [`WireError`] (`SerializationException` / `InvalidParameterException`);
 /// this never panics.
 pub fn decode_input<T: DeserializeOwned>(op: &OperationSpec, body: &[u8]) -> Result<T, WireError> {
-    let value = decode_input_value(op, body)?;
+    input_from_value(op, parse_body(body)?)
+}
+
+/// Validates an already-parsed body ([`check_input`]) and deserialises it
+/// into the operation's input type `T`.
+pub fn input_from_value<T: DeserializeOwned>(
+    op: &OperationSpec,
+    value: Value,
+) -> Result<T, WireError> {
+    check_input(op, &value)?;
     // serde's own messages may quote request values (e.g. a password), so they
     // are not passed on.
     serde_json::from_value(value).map_err(|_| {

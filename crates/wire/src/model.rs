@@ -2,9 +2,13 @@
 
 use std::fmt;
 
-/// One operation of the service model.
+use crate::generated::operations::{operation, Operation, QuotaCategory, OPERATIONS};
+
+/// One operation of the service model and its metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperationSpec {
+    /// The operation.
+    pub operation: Operation,
     /// Operation name, the part after `AWSCognitoIdentityProviderService.` in `X-Amz-Target`.
     pub name: &'static str,
     /// Input structure shape name.
@@ -14,8 +18,92 @@ pub struct OperationSpec {
     /// False when the model marks the operation `smithy.api#noAuth` / `authtype: none`
     /// (user-facing operations that SDKs send unsigned).
     pub requires_sigv4: bool,
+    /// How IAM finds the resource a request is evaluated on.
+    pub iam_resource: IamResource,
+    /// Request-rate quota of the operation.
+    pub quota: QuotaSpec,
     /// Error shape names the model lists for the operation.
     pub errors: &'static [&'static str],
+}
+
+impl Operation {
+    /// The operation's table entry.
+    pub fn spec(self) -> &'static OperationSpec {
+        &OPERATIONS[self as usize]
+    }
+
+    /// The name as on the wire (after `AWSCognitoIdentityProviderService.`).
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// The operation named exactly `name`.
+    pub fn from_name(name: &str) -> Option<Operation> {
+        operation(name).map(|spec| spec.operation)
+    }
+
+    /// Every operation, in name order.
+    pub fn all() -> impl Iterator<Item = Operation> {
+        OPERATIONS.iter().map(|spec| spec.operation)
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl QuotaCategory {
+    /// Looks a category up by its name (exact spelling).
+    pub fn from_name(name: &str) -> Option<QuotaCategory> {
+        QuotaCategory::ALL
+            .iter()
+            .copied()
+            .find(|c| c.name() == name)
+    }
+}
+
+/// Where the IAM resource of a request comes from (derived from the input shape).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IamResource {
+    /// The user pool of the input's `UserPoolId`.
+    UserPool,
+    /// The input's `ResourceArn` (the tagging operations).
+    ResourceArn,
+    /// No resource: evaluated on `*` (CreateUserPool, ListUserPools, …).
+    Any,
+}
+
+/// The request-rate quota metadata of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaSpec {
+    /// The account-wide category the operation counts against.
+    pub category: QuotaCategory,
+    /// The per-user limit ("read/write user profile") it also counts against.
+    pub per_user: Option<ProfileAccess>,
+    /// Counted first against its own allowance of three times the category's
+    /// rate (RespondToAuthChallenge, AdminRespondToAuthChallenge).
+    pub own_challenge_allowance: bool,
+}
+
+/// Which per-user limit an operation counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileAccess {
+    /// Operations that read the user profile.
+    Read,
+    /// Operations that write the user profile.
+    Write,
+}
+
+impl ProfileAccess {
+    /// `read` or `write`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ProfileAccess::Read => "read",
+            ProfileAccess::Write => "write",
+        }
+    }
 }
 
 /// The type of a shape.

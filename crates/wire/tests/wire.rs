@@ -6,8 +6,9 @@ use userpools_wire::types::{
     CreateUserPoolClientRequest, ExplicitAuthFlowsType,
 };
 use userpools_wire::{
-    decode_input, decode_input_value, encode_output, operation, resolve_target, validate_input,
-    OperationSpec, Sensitive, WireError, OPERATIONS, SHAPES,
+    decode_input, decode_input_value, encode_output, input_from_value, operation, parse_body,
+    resolve_target, validate_input, IamResource, Operation, OperationSpec, ProfileAccess,
+    QuotaCategory, Sensitive, WireError, OPERATIONS, SHAPES,
 };
 
 fn op(name: &str) -> &'static OperationSpec {
@@ -45,13 +46,17 @@ fn target_resolution() {
         "AWSCognitoIdentityProviderService.AdminSetUserPassword",
     ))
     .unwrap();
+    assert_eq!(op, Operation::AdminSetUserPassword);
+    let op = op.spec();
     assert_eq!(op.name, "AdminSetUserPassword");
     assert_eq!(op.input, Some("AdminSetUserPasswordRequest"));
     assert_eq!(op.output, Some("AdminSetUserPasswordResponse"));
     assert!(op.requires_sigv4);
     assert!(op.errors.contains(&"InvalidPasswordException"));
 
-    let op = resolve_target(Some(" AWSCognitoIdentityProviderService.InitiateAuth ")).unwrap();
+    let op = resolve_target(Some(" AWSCognitoIdentityProviderService.InitiateAuth "))
+        .unwrap()
+        .spec();
     assert_eq!(op.name, "InitiateAuth");
     assert!(!op.requires_sigv4, "InitiateAuth is noAuth");
 
@@ -93,8 +98,82 @@ fn operation_table() {
         }
     }
     assert!(operation("Nope").is_none());
+    for (index, o) in OPERATIONS.iter().enumerate() {
+        assert_eq!(o.operation as usize, index, "{}", o.name);
+        assert_eq!(o.operation.name(), o.name);
+        assert_eq!(Operation::from_name(o.name), Some(o.operation));
+    }
+    assert_eq!(Operation::all().count(), 141);
+    assert_eq!(Operation::from_name("Nope"), None);
     assert_eq!(SHAPES.len(), 685);
     assert!(SHAPES.windows(2).all(|w| w[0].name < w[1].name), "sorted");
+}
+
+#[test]
+fn operation_metadata() {
+    let spec = |op: Operation| op.spec();
+    for (op, resource) in [
+        (Operation::AdminGetUser, IamResource::UserPool),
+        (Operation::TagResource, IamResource::ResourceArn),
+        (Operation::CreateUserPool, IamResource::Any),
+        (Operation::ListUserPools, IamResource::Any),
+    ] {
+        assert_eq!(spec(op).iam_resource, resource, "{op}");
+    }
+    let quota = spec(Operation::AdminSetUserPassword).quota;
+    assert_eq!(quota.category, QuotaCategory::UserAccountRecovery);
+    assert_eq!(quota.per_user, None);
+    assert!(!quota.own_challenge_allowance);
+    let quota = spec(Operation::RespondToAuthChallenge).quota;
+    assert_eq!(quota.category, QuotaCategory::UserAuthentication);
+    assert!(quota.own_challenge_allowance);
+    assert_eq!(
+        spec(Operation::AdminGetUser).quota.per_user,
+        Some(ProfileAccess::Read)
+    );
+    assert_eq!(
+        spec(Operation::UpdateUserAttributes).quota.per_user,
+        Some(ProfileAccess::Write)
+    );
+    // Unlisted operations are pool-resource operations.
+    assert_eq!(
+        spec(Operation::ListGroups).quota.category,
+        QuotaCategory::UserPoolResourceRead
+    );
+    assert_eq!(
+        spec(Operation::CreateGroup).quota.category,
+        QuotaCategory::UserPoolResourceUpdate
+    );
+    assert_eq!(QuotaCategory::ALL.len(), 17);
+    assert_eq!(QuotaCategory::UserRead.name(), "UserRead");
+    assert_eq!(QuotaCategory::UserRead.default_rps(), 120);
+    assert_eq!(
+        QuotaCategory::from_name("UserRead"),
+        Some(QuotaCategory::UserRead)
+    );
+    assert_eq!(QuotaCategory::from_name("userread"), None);
+}
+
+#[test]
+fn decoding_from_a_parsed_value_matches_decoding_bytes() {
+    let asp = op("AdminSetUserPassword");
+    for body in [
+        &b""[..],
+        b" ",
+        b"{",
+        b"\xff",
+        b"[]",
+        br#"{"UserPoolId":"us-east-1_AbC123","Username":"a","Password":"Passw0rd!"}"#,
+        br#"{"UserPoolId":"us-east-1_AbC123","Username":"a","Password":"Passw0rd!","Permanent":"x"}"#,
+    ] {
+        let bytes: Result<AdminSetUserPasswordRequest, WireError> = decode_input(asp, body);
+        let value = parse_body(body).and_then(|v| input_from_value::<AdminSetUserPasswordRequest>(asp, v));
+        match (bytes, value) {
+            (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}")),
+            (Err(a), Err(b)) => assert_eq!((a.type_name, a.message), (b.type_name, b.message)),
+            (a, b) => panic!("{a:?} vs {b:?}"),
+        }
+    }
 }
 
 #[test]
