@@ -10,6 +10,7 @@ mod errors;
 pub mod iam;
 mod operations;
 pub mod quota;
+mod refusals;
 pub mod request;
 pub mod sigv4;
 
@@ -66,6 +67,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     }
     router
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(refusals::answer_refusals))
         .with_state(state)
 }
 
@@ -175,20 +177,23 @@ async fn advance_clock(State(state): State<Arc<AppState>>, body: Bytes) -> Respo
     struct Advance {
         advance_seconds: i64,
     }
+    let request_id = request_id();
     let Some(clock) = &state.test_clock else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match serde_json::from_slice::<Advance>(&body) {
-        Ok(Advance { advance_seconds }) if advance_seconds >= 0 => {
-            clock.advance(advance_seconds);
+    let advanced = serde_json::from_slice::<Advance>(&body)
+        .map_err(|_| "expected {\"advance_seconds\": N}".to_owned())
+        .and_then(|a| clock.advance(a.advance_seconds).map_err(|e| e.to_string()));
+    match advanced {
+        Ok(()) => {
             let now = clock.now().unix_timestamp();
-            (StatusCode::OK, format!("{{\"now\":{now}}}")).into_response()
+            json_response(
+                StatusCode::OK,
+                &request_id,
+                format!("{{\"now\":{now}}}").into(),
+            )
         }
-        _ => (
-            StatusCode::BAD_REQUEST,
-            "{\"message\":\"expected {\\\"advance_seconds\\\": N} with N >= 0\"}",
-        )
-            .into_response(),
+        Err(message) => error_response(&WireError::invalid_parameter(message), &request_id),
     }
 }
 

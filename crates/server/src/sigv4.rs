@@ -1,8 +1,11 @@
 //! AWS Signature Version 4 verification for requests to `cognito-idp`.
 //!
 //! The canonical request is rebuilt from exactly the headers the client
-//! listed in `SignedHeaders`; the signature is compared in constant time. The
-//! 5-minute window is checked against real time (clients sign with theirs).
+//! listed in `SignedHeaders`, which must include `host`, `x-amz-date`,
+//! `x-amz-target` and `content-type`; the payload is always hashed
+//! (`UNSIGNED-PAYLOAD` is refused). The signature is compared in constant
+//! time. The 5-minute window is checked against real time (clients sign with
+//! theirs).
 
 use std::collections::HashMap;
 
@@ -88,6 +91,34 @@ fn incomplete(message: impl Into<String>) -> WireError {
 fn invalid(message: impl Into<String>) -> WireError {
     WireError::client("InvalidSignatureException", message)
 }
+
+/// A header every signature must cover, and the refusal when it does not.
+struct RequiredSignedHeader {
+    name: &'static str,
+    refusal: &'static str,
+}
+
+/// What a signature must cover so that a captured request cannot be replayed
+/// against another host, at another time, as another operation or with its
+/// body read differently.
+const REQUIRED_SIGNED_HEADERS: [RequiredSignedHeader; 4] = [
+    RequiredSignedHeader {
+        name: "host",
+        refusal: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    },
+    RequiredSignedHeader {
+        name: "x-amz-date",
+        refusal: "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.",
+    },
+    RequiredSignedHeader {
+        name: "x-amz-target",
+        refusal: "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.",
+    },
+    RequiredSignedHeader {
+        name: "content-type",
+        refusal: "'Content-Type' must be a 'SignedHeader' in the AWS Authorization.",
+    },
+];
 
 const SIGNATURE_MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
@@ -297,22 +328,23 @@ pub fn verify<'k>(
         ));
     }
 
-    if !auth.signed_headers.contains(&"host") {
-        return Err(invalid(
-            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
-        ));
+    if let Some(missing) = REQUIRED_SIGNED_HEADERS
+        .iter()
+        .find(|required| !auth.signed_headers.contains(&required.name))
+    {
+        return Err(invalid(missing.refusal));
     }
 
-    let body_hash = sha256_hex(request.body);
-    let payload_hash = match header_value(request.headers, "x-amz-content-sha256") {
-        Some(given) if given == "UNSIGNED-PAYLOAD" => given,
-        Some(given) if given != body_hash => {
-            return Err(invalid(
-                "The provided 'x-amz-content-sha256' header does not match what was computed.",
-            ))
-        }
-        _ => body_hash,
-    };
+    // The payload is always signed: `UNSIGNED-PAYLOAD` (or any other stand-in)
+    // is refused like any hash that is not the body's.
+    let payload_hash = sha256_hex(request.body);
+    if header_value(request.headers, "x-amz-content-sha256")
+        .is_some_and(|given| given != payload_hash)
+    {
+        return Err(invalid(
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        ));
+    }
 
     let mut canonical_headers = String::new();
     for name in &auth.signed_headers {
@@ -370,17 +402,29 @@ mod tests {
     /// rejects tampering.
     fn sign(headers: &mut HeaderMap, body: &[u8], secret: &str, date: &str, region: &str) {
         let signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
+        sign_over(headers, &signed, &sha256_hex(body), secret, date, region);
+    }
+
+    /// Signs over exactly the `signed` headers, with `payload_hash` as the
+    /// canonical request's last line.
+    fn sign_over(
+        headers: &mut HeaderMap,
+        signed: &[&str],
+        payload_hash: &str,
+        secret: &str,
+        date: &str,
+        region: &str,
+    ) {
         let mut canonical_headers = String::new();
         for name in signed {
             canonical_headers.push_str(&format!(
                 "{name}:{}\n",
-                headers.get(name).unwrap().to_str().unwrap()
+                headers.get(*name).unwrap().to_str().unwrap()
             ));
         }
         let canonical = format!(
-            "POST\n/\n\n{canonical_headers}\n{}\n{}",
+            "POST\n/\n\n{canonical_headers}\n{}\n{payload_hash}",
             signed.join(";"),
-            sha256_hex(body)
         );
         let scope = format!("{}/{region}/cognito-idp/aws4_request", &date[..8]);
         let sts = format!(
@@ -505,5 +549,135 @@ mod tests {
             request(&unsigned, body),
             Err("MissingAuthenticationTokenException: Missing Authentication Token".into())
         );
+    }
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    const DATE: &str = "20240105T090304Z";
+
+    fn verify_at_date(headers: &HeaderMap, body: &[u8]) -> Result<String, String> {
+        verify(
+            &SignedRequest {
+                method: "POST",
+                path: "/",
+                query: "",
+                headers,
+                body,
+            },
+            &keys(),
+            "us-east-1",
+            parse_amz_date(DATE).unwrap(),
+        )
+        .map(|k| k.access_key_id.clone())
+        .map_err(|e| format!("{}: {}", e.type_name, e.message))
+    }
+
+    /// A captured request signed over fewer than the four required headers
+    /// is refused before its signature is even checked.
+    #[test]
+    fn refuses_signatures_missing_a_required_header() {
+        let body = br#"{"UserPoolId":"us-east-1_a","Username":"x"}"#;
+        let all = ["content-type", "host", "x-amz-date", "x-amz-target"];
+        for (left_out, message) in [
+            (
+                "host",
+                "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+            ),
+            (
+                "x-amz-date",
+                "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.",
+            ),
+            (
+                "x-amz-target",
+                "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.",
+            ),
+            (
+                "content-type",
+                "'Content-Type' must be a 'SignedHeader' in the AWS Authorization.",
+            ),
+        ] {
+            let signed: Vec<&str> = all.into_iter().filter(|h| *h != left_out).collect();
+            let mut headers = request_headers(DATE);
+            sign_over(
+                &mut headers,
+                &signed,
+                &sha256_hex(body),
+                SECRET,
+                DATE,
+                "us-east-1",
+            );
+            assert_eq!(
+                verify_at_date(&headers, body),
+                Err(format!("InvalidSignatureException: {message}")),
+                "signed without {left_out}"
+            );
+        }
+        // Only `host` signed: the replay of the issue.
+        let mut headers = request_headers(DATE);
+        sign_over(
+            &mut headers,
+            &["host"],
+            &sha256_hex(body),
+            SECRET,
+            DATE,
+            "us-east-1",
+        );
+        assert!(verify_at_date(&headers, body)
+            .unwrap_err()
+            .contains("'X-Amz-Date' must be a 'SignedHeader'"));
+        // Signing more than the four (as JS v3 does) is fine.
+        let mut headers = request_headers(DATE);
+        headers.insert(
+            "x-amz-content-sha256",
+            HeaderValue::from_str(&sha256_hex(body)).unwrap(),
+        );
+        let more = [
+            "content-type",
+            "host",
+            "x-amz-content-sha256",
+            "x-amz-date",
+            "x-amz-target",
+        ];
+        sign_over(
+            &mut headers,
+            &more,
+            &sha256_hex(body),
+            SECRET,
+            DATE,
+            "us-east-1",
+        );
+        assert_eq!(verify_at_date(&headers, body), Ok("AKIDEXAMPLE".into()));
+    }
+
+    /// `UNSIGNED-PAYLOAD` would let the body be swapped under a valid signature.
+    #[test]
+    fn refuses_unsigned_payload() {
+        let body = br#"{"UserPoolId":"us-east-1_a","Username":"x"}"#;
+        let mut headers = request_headers(DATE);
+        headers.insert(
+            "x-amz-content-sha256",
+            HeaderValue::from_static("UNSIGNED-PAYLOAD"),
+        );
+        let signed = [
+            "content-type",
+            "host",
+            "x-amz-content-sha256",
+            "x-amz-date",
+            "x-amz-target",
+        ];
+        sign_over(
+            &mut headers,
+            &signed,
+            "UNSIGNED-PAYLOAD",
+            SECRET,
+            DATE,
+            "us-east-1",
+        );
+        let swapped = br#"{"UserPoolId":"us-east-1_a","Username":"y"}"#;
+        for sent in [&body[..], &swapped[..]] {
+            assert_eq!(
+                verify_at_date(&headers, sent),
+                Err("InvalidSignatureException: The provided 'x-amz-content-sha256' header does not match what was computed.".into())
+            );
+        }
     }
 }
