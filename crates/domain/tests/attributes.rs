@@ -206,9 +206,7 @@ async fn sign_in_email_cannot_be_deleted() {
 #[tokio::test]
 async fn self_service_cannot_set_verification_flags() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     let err = error_of(
         h.svc
@@ -224,9 +222,7 @@ async fn self_service_cannot_set_verification_flags() {
 #[tokio::test]
 async fn self_service_update_changes_the_attribute() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     h.svc
         .update_user_attributes(&tokens.access_token, &pairs(&[("nickname", "Al")]))

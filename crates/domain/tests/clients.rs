@@ -315,9 +315,7 @@ async fn invalid_update_leaves_the_client_unchanged() {
 #[tokio::test]
 async fn deleted_client_cannot_sign_in() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     h.svc
         .delete_client(&pool.id, &client.client_id)
         .await

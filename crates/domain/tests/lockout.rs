@@ -23,9 +23,7 @@ async fn fail(h: &Harness, client: &userpools_domain::model::AppClient, times: u
 }
 
 async fn setup(h: &Harness) -> (UserPool, userpools_domain::model::AppClient) {
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     (pool, client)
 }
 

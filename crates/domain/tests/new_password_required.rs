@@ -42,12 +42,7 @@ async fn missing_required_attributes_are_listed() {
 #[tokio::test]
 async fn answering_confirms_and_signs_in() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.temp_user(&pool, "bob", TEMP_PASSWORD).await;
-    let (session, _) = h
-        .new_password_challenge(&client, "bob", TEMP_PASSWORD)
-        .await;
+    let (pool, client, session) = h.bob_at_new_password().await;
     let outcome = h
         .respond_new_password(&client, "bob", Some(&session), PASSWORD, &[])
         .await
@@ -88,12 +83,7 @@ async fn admin_respond_answers_too() {
 #[tokio::test]
 async fn the_session_is_single_use() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.temp_user(&pool, "bob", TEMP_PASSWORD).await;
-    let (session, _) = h
-        .new_password_challenge(&client, "bob", TEMP_PASSWORD)
-        .await;
+    let (_, client, session) = h.bob_at_new_password().await;
     h.respond_new_password(&client, "bob", Some(&session), PASSWORD, &[])
         .await
         .unwrap();
@@ -108,12 +98,7 @@ async fn the_session_is_single_use() {
 #[tokio::test]
 async fn the_session_expires_with_the_auth_session_validity() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.temp_user(&pool, "bob", TEMP_PASSWORD).await;
-    let (session, _) = h
-        .new_password_challenge(&client, "bob", TEMP_PASSWORD)
-        .await;
+    let (_, client, session) = h.bob_at_new_password().await;
     h.clock.advance(3 * 60 + 1);
     let err = error_of(
         h.respond_new_password(&client, "bob", Some(&session), PASSWORD, &[])
@@ -125,12 +110,7 @@ async fn the_session_expires_with_the_auth_session_validity() {
 #[tokio::test]
 async fn the_session_is_valid_within_the_auth_session_validity() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.temp_user(&pool, "bob", TEMP_PASSWORD).await;
-    let (session, _) = h
-        .new_password_challenge(&client, "bob", TEMP_PASSWORD)
-        .await;
+    let (_, client, session) = h.bob_at_new_password().await;
     h.clock.advance(2 * 60);
     let outcome = h
         .respond_new_password(&client, "bob", Some(&session), PASSWORD, &[])
@@ -206,12 +186,7 @@ async fn a_missing_session_is_named() {
 #[tokio::test]
 async fn missing_answers_are_named() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.temp_user(&pool, "bob", TEMP_PASSWORD).await;
-    let (session, _) = h
-        .new_password_challenge(&client, "bob", TEMP_PASSWORD)
-        .await;
+    let (_, client, session) = h.bob_at_new_password().await;
     let no_password = error_of(
         h.respond(
             None,
@@ -239,12 +214,7 @@ async fn missing_answers_are_named() {
 #[tokio::test]
 async fn an_admin_password_reset_kills_the_session() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.temp_user(&pool, "bob", TEMP_PASSWORD).await;
-    let (session, _) = h
-        .new_password_challenge(&client, "bob", TEMP_PASSWORD)
-        .await;
+    let (pool, client, session) = h.bob_at_new_password().await;
     h.set_password(&pool, "bob", "An0ther!temp", false)
         .await
         .unwrap();
@@ -258,12 +228,7 @@ async fn an_admin_password_reset_kills_the_session() {
 #[tokio::test]
 async fn a_confirmed_user_cannot_answer() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.temp_user(&pool, "bob", TEMP_PASSWORD).await;
-    let (session, _) = h
-        .new_password_challenge(&client, "bob", TEMP_PASSWORD)
-        .await;
+    let (pool, client, session) = h.bob_at_new_password().await;
     h.set_password(&pool, "bob", PASSWORD, true).await.unwrap();
     let err = error_of(
         h.respond_new_password(&client, "bob", Some(&session), OTHER_PASSWORD, &[])
@@ -275,12 +240,7 @@ async fn a_confirmed_user_cannot_answer() {
 #[tokio::test]
 async fn a_disabled_user_cannot_answer() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.temp_user(&pool, "bob", TEMP_PASSWORD).await;
-    let (session, _) = h
-        .new_password_challenge(&client, "bob", TEMP_PASSWORD)
-        .await;
+    let (pool, client, session) = h.bob_at_new_password().await;
     h.svc
         .admin_set_user_enabled(&pool.id, "bob", false)
         .await
@@ -372,12 +332,7 @@ async fn a_provided_required_attribute_cannot_be_changed() {
 #[tokio::test]
 async fn answered_attributes_are_checked_against_the_schema() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.temp_user(&pool, "bob", TEMP_PASSWORD).await;
-    let (session, _) = h
-        .new_password_challenge(&client, "bob", TEMP_PASSWORD)
-        .await;
+    let (_, client, session) = h.bob_at_new_password().await;
     let err = error_of(
         h.respond_new_password(&client, "bob", Some(&session), PASSWORD, &[("shoe", "9")])
             .await,
@@ -391,12 +346,7 @@ async fn answered_attributes_are_checked_against_the_schema() {
 #[tokio::test]
 async fn a_refused_answer_keeps_the_session_usable() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.temp_user(&pool, "bob", TEMP_PASSWORD).await;
-    let (session, _) = h
-        .new_password_challenge(&client, "bob", TEMP_PASSWORD)
-        .await;
+    let (_, client, session) = h.bob_at_new_password().await;
     error_of(
         h.respond_new_password(&client, "bob", Some(&session), "weak", &[])
             .await,

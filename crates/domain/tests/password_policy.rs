@@ -184,9 +184,7 @@ async fn a_policy_update_applies_to_the_next_password() {
 #[tokio::test]
 async fn refused_password_leaves_the_old_one_working() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     error_of(h.set_password(&pool, "alice", "weak", true).await);
     h.sign_in(&client, "alice", PASSWORD).await;
 }
@@ -209,9 +207,7 @@ async fn seeding_checks_the_policy() {
 #[tokio::test]
 async fn change_password_checks_the_policy() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     let err = error_of(
         h.svc
@@ -230,12 +226,7 @@ async fn change_password_checks_the_policy() {
 #[tokio::test]
 async fn new_password_challenge_checks_the_policy() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.temp_user(&pool, "bob", TEMP_PASSWORD).await;
-    let (session, _) = h
-        .new_password_challenge(&client, "bob", TEMP_PASSWORD)
-        .await;
+    let (_, client, session) = h.bob_at_new_password().await;
     let err = error_of(
         h.respond_new_password(&client, "bob", Some(&session), "nouppercase1!", &[])
             .await,
@@ -249,12 +240,7 @@ async fn new_password_challenge_checks_the_policy() {
 #[tokio::test]
 async fn new_password_challenge_reports_edge_whitespace_as_policy() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.temp_user(&pool, "bob", TEMP_PASSWORD).await;
-    let (session, _) = h
-        .new_password_challenge(&client, "bob", TEMP_PASSWORD)
-        .await;
+    let (_, client, session) = h.bob_at_new_password().await;
     let err = error_of(
         h.respond_new_password(&client, "bob", Some(&session), "Passw0rd! ", &[])
             .await,

@@ -9,9 +9,7 @@ const DAY: i64 = 86_400;
 #[tokio::test]
 async fn refresh_returns_new_tokens_of_the_same_session() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     let refreshed = h
         .refresh(&client, tokens.refresh_token.as_deref().unwrap())
@@ -31,9 +29,7 @@ async fn refresh_returns_new_tokens_of_the_same_session() {
 #[tokio::test]
 async fn refresh_keeps_auth_time_and_moves_iat() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     let first = h.access_claims(&pool, &tokens).await;
     h.clock.advance(2 * DAY);
@@ -50,9 +46,7 @@ async fn refresh_keeps_auth_time_and_moves_iat() {
 #[tokio::test]
 async fn refreshed_access_token_works() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     h.clock.advance(2 * 3600);
     let refreshed = h
@@ -65,9 +59,7 @@ async fn refreshed_access_token_works() {
 #[tokio::test]
 async fn refresh_token_expires_after_thirty_days() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     let refresh = tokens.refresh_token.unwrap();
     h.clock.advance(30 * DAY - 600);
@@ -131,9 +123,7 @@ async fn missing_refresh_token_is_named() {
 #[tokio::test]
 async fn refresh_token_flow_name_is_accepted() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     let refresh = tokens.refresh_token.unwrap();
     let outcome = h
@@ -170,9 +160,7 @@ async fn refresh_flow_must_be_enabled() {
 #[tokio::test]
 async fn refresh_for_a_disabled_user_is_refused() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     h.svc
         .admin_set_user_enabled(&pool.id, "alice", false)
@@ -188,9 +176,7 @@ async fn refresh_for_a_disabled_user_is_refused() {
 #[tokio::test]
 async fn refresh_for_a_deleted_user_is_refused() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     h.svc.admin_delete_user(&pool.id, "alice").await.unwrap();
     let err = error_of(
@@ -206,21 +192,12 @@ async fn secret_client_refresh_needs_the_secret_hash() {
     let pool = h.pool().await;
     let (client, secret) = h.secret_client(&pool).await;
     h.confirmed_user(&pool, "alice", PASSWORD).await;
-    let hash = userpools_domain::srp::secret_hash(&secret, "alice", &client.client_id);
     let outcome = h
-        .initiate(
-            None,
-            &client,
-            "USER_PASSWORD_AUTH",
-            &[
-                ("USERNAME", "alice"),
-                ("PASSWORD", PASSWORD),
-                ("SECRET_HASH", &hash),
-            ],
-        )
+        .secret_sign_in(&client, &secret, "alice", PASSWORD)
         .await
         .unwrap();
     let refresh = tokens_of(outcome).refresh_token.unwrap();
+    let hash = userpools_domain::srp::secret_hash(&secret, "alice", &client.client_id);
     let without = error_of(h.refresh(&client, &refresh).await);
     assert_eq!(
         without,
@@ -255,9 +232,7 @@ async fn secret_client_refresh_needs_the_secret_hash() {
 #[tokio::test]
 async fn refresh_after_a_password_change_still_works() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     h.set_password(&pool, "alice", OTHER_PASSWORD, true)
         .await

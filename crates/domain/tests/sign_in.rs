@@ -9,9 +9,7 @@ use userpools_domain::DomainError;
 #[tokio::test]
 async fn password_sign_in_returns_tokens() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     assert!(tokens.refresh_token.is_some());
     assert_eq!(tokens.expires_in, 3600);
@@ -21,9 +19,7 @@ async fn password_sign_in_returns_tokens() {
 #[tokio::test]
 async fn admin_password_sign_in_returns_tokens() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let outcome = h
         .admin_password_sign_in(&pool, &client, "alice", PASSWORD)
         .await
@@ -34,9 +30,7 @@ async fn admin_password_sign_in_returns_tokens() {
 #[tokio::test]
 async fn wrong_password_is_incorrect() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     let err = error_of(h.password_sign_in(&client, "alice", OTHER_PASSWORD).await);
     assert_eq!(err, not_authorized(INCORRECT));
     assert_eq!(err.type_name(), "NotAuthorizedException");
@@ -364,18 +358,8 @@ async fn correct_secret_hash_signs_in() {
     let pool = h.pool().await;
     let (client, secret) = h.secret_client(&pool).await;
     h.confirmed_user(&pool, "alice", PASSWORD).await;
-    let hash = userpools_domain::srp::secret_hash(&secret, "alice", &client.client_id);
     let outcome = h
-        .initiate(
-            None,
-            &client,
-            "USER_PASSWORD_AUTH",
-            &[
-                ("USERNAME", "alice"),
-                ("PASSWORD", PASSWORD),
-                ("SECRET_HASH", &hash),
-            ],
-        )
+        .secret_sign_in(&client, &secret, "alice", PASSWORD)
         .await
         .unwrap();
     tokens_of(outcome);

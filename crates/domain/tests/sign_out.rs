@@ -9,9 +9,7 @@ use userpools_domain::model::{AppClient, UserPool};
 use userpools_domain::DomainError;
 
 async fn signed_in(h: &Harness) -> (UserPool, AppClient, AuthTokens) {
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     (pool, client, tokens)
 }
@@ -173,18 +171,8 @@ async fn revoke_for_a_secret_client_needs_the_secret() {
     let pool = h.pool().await;
     let (client, secret) = h.secret_client(&pool).await;
     h.confirmed_user(&pool, "alice", PASSWORD).await;
-    let hash = userpools_domain::srp::secret_hash(&secret, "alice", &client.client_id);
     let outcome = h
-        .initiate(
-            None,
-            &client,
-            "USER_PASSWORD_AUTH",
-            &[
-                ("USERNAME", "alice"),
-                ("PASSWORD", PASSWORD),
-                ("SECRET_HASH", &hash),
-            ],
-        )
+        .secret_sign_in(&client, &secret, "alice", PASSWORD)
         .await
         .unwrap();
     let refresh = tokens_of(outcome).refresh_token.unwrap();

@@ -10,9 +10,7 @@ use userpools_domain::DomainResult;
 #[tokio::test]
 async fn srp_sign_in_returns_tokens() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let outcome = h
         .srp_sign_in(&pool, &client, "alice", PASSWORD)
         .await
@@ -25,9 +23,7 @@ async fn srp_sign_in_returns_tokens() {
 #[tokio::test]
 async fn round_one_parameters() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     let (_, parameters) = h.srp_start(&client, "alice").await.unwrap();
     let names: Vec<&str> = parameters.keys().map(String::as_str).collect();
     assert_eq!(
@@ -48,9 +44,7 @@ async fn round_one_parameters() {
 #[tokio::test]
 async fn wrong_password_is_incorrect() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let err = error_of(h.srp_sign_in(&pool, &client, "alice", OTHER_PASSWORD).await);
     assert_eq!(err, not_authorized(INCORRECT));
     assert_eq!(h.get_user(&pool, "alice").await.failed_sign_ins, 1);
@@ -99,9 +93,7 @@ async fn temporary_password_leads_to_new_password_required() {
 #[tokio::test]
 async fn srp_a_of_zero_is_invalid() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     for srp_a in ["0", prime_hex()] {
         let err = error_of(
             h.initiate(
@@ -177,9 +169,7 @@ async fn unconfirmed_user_is_refused_in_round_one() {
 #[tokio::test]
 async fn disabled_user_is_refused_in_round_one() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     h.svc
         .admin_set_user_enabled(&pool.id, "alice", false)
         .await
@@ -190,9 +180,7 @@ async fn disabled_user_is_refused_in_round_one() {
 
 /// Round 1 for alice, then round 2 with `timestamp` after `advance` seconds.
 async fn prove_later(h: &Harness, advance: i64, timestamp: &str) -> DomainResult<AuthOutcome> {
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let (srp, parameters) = h.srp_start(&client, "alice").await.unwrap();
     h.clock.advance(advance);
     h.srp_prove(&pool, &client, &srp, &parameters, PASSWORD, timestamp)
@@ -239,9 +227,7 @@ async fn the_timestamp_is_checked_against_real_time_not_the_test_clock() {
 #[tokio::test]
 async fn a_tampered_secret_block_is_incorrect() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let (srp, mut parameters) = h.srp_start(&client, "alice").await.unwrap();
     let block = parameters["SECRET_BLOCK"].clone();
     let flipped = if block.starts_with('A') { "B" } else { "A" };
@@ -278,9 +264,7 @@ async fn a_secret_block_of_another_client_is_incorrect() {
 #[tokio::test]
 async fn a_secret_block_for_another_user_is_incorrect() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     h.confirmed_user(&pool, "bob", PASSWORD).await;
     let (srp, mut parameters) = h.srp_start(&client, "alice").await.unwrap();
     parameters.insert("USERNAME".into(), "bob".into());

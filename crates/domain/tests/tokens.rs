@@ -8,9 +8,7 @@ use userpools_domain::tokens::{self, TokenUse};
 #[tokio::test]
 async fn tokens_verify_with_their_own_key_only() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     let keys = h.svc.signing_keys(&pool.id).await.unwrap();
     assert!(tokens::verify_jwt(&keys, TokenUse::Access, &tokens.access_token).is_some());
@@ -80,9 +78,7 @@ async fn expiry_follows_the_client_validity() {
 #[tokio::test]
 async fn issue_time_comes_from_the_service_clock() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     h.clock.advance(10 * 86_400);
     let before = h.now_secs();
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
@@ -95,9 +91,7 @@ async fn issue_time_comes_from_the_service_clock() {
 #[tokio::test]
 async fn both_tokens_share_origin_jti_but_not_jti() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     let access = h.access_claims(&pool, &tokens).await;
     let id = h.id_claims(&pool, &tokens).await;
@@ -109,9 +103,7 @@ async fn both_tokens_share_origin_jti_but_not_jti() {
 #[tokio::test]
 async fn each_sign_in_has_its_own_origin_jti() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let first = h.sign_in(&client, "alice", PASSWORD).await;
     let second = h.sign_in(&client, "alice", PASSWORD).await;
     let a = h.access_claims(&pool, &first).await;
@@ -123,9 +115,7 @@ async fn each_sign_in_has_its_own_origin_jti() {
 #[tokio::test]
 async fn header_kid_is_published_in_the_jwks() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     let keys = h.svc.signing_keys(&pool.id).await.unwrap();
     let jwks = h.svc.jwks(&pool.id).await.unwrap();
@@ -182,9 +172,7 @@ async fn alias_sign_in_names_the_internal_username() {
 #[tokio::test]
 async fn access_token_authenticates_get_user() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     let user = h.svc.get_user(&tokens.access_token).await.unwrap();
     assert_eq!(user.username, "alice");
@@ -200,9 +188,7 @@ async fn access_token_authenticates_get_user() {
 #[tokio::test]
 async fn expired_access_token_is_refused() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     h.clock.advance(3601);
     let err = error_of(h.svc.get_user(&tokens.access_token).await);
@@ -212,9 +198,7 @@ async fn expired_access_token_is_refused() {
 #[tokio::test]
 async fn access_token_is_valid_until_it_expires() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     h.clock.advance(3500);
     h.svc.get_user(&tokens.access_token).await.unwrap();
@@ -223,9 +207,7 @@ async fn access_token_is_valid_until_it_expires() {
 #[tokio::test]
 async fn id_token_is_not_an_access_token() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (_, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     let err = error_of(h.svc.get_user(&tokens.id_token).await);
     assert_eq!(err, not_authorized("Invalid Access Token"));
@@ -234,9 +216,7 @@ async fn id_token_is_not_an_access_token() {
 #[tokio::test]
 async fn tampered_access_token_is_invalid() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     h.confirmed_user(&pool, "mallory", PASSWORD).await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     use base64::Engine as _;
@@ -260,9 +240,7 @@ async fn tampered_access_token_is_invalid() {
 #[tokio::test]
 async fn token_of_a_deleted_pool_is_invalid() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     h.svc.delete_pool(&pool.id).await.unwrap();
     let err = error_of(h.svc.get_user(&tokens.access_token).await);
@@ -272,9 +250,7 @@ async fn token_of_a_deleted_pool_is_invalid() {
 #[tokio::test]
 async fn token_of_a_deleted_user_is_refused() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     h.svc.admin_delete_user(&pool.id, "alice").await.unwrap();
     let err = error_of(h.svc.get_user(&tokens.access_token).await);
@@ -284,9 +260,7 @@ async fn token_of_a_deleted_user_is_refused() {
 #[tokio::test]
 async fn token_of_a_disabled_user_is_refused() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     h.svc
         .admin_set_user_enabled(&pool.id, "alice", false)
@@ -299,9 +273,7 @@ async fn token_of_a_disabled_user_is_refused() {
 #[tokio::test]
 async fn a_recreated_user_does_not_inherit_tokens() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     h.svc.admin_delete_user(&pool.id, "alice").await.unwrap();
     h.confirmed_user(&pool, "alice", PASSWORD).await;

@@ -238,9 +238,7 @@ async fn sign_up_with_a_secret_client_needs_the_secret_hash() {
 #[tokio::test]
 async fn disabled_user_cannot_sign_in_and_reenabled_can() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     h.svc
         .admin_set_user_enabled(&pool.id, "alice", false)
         .await
@@ -258,9 +256,7 @@ async fn disabled_user_cannot_sign_in_and_reenabled_can() {
 #[tokio::test]
 async fn disabled_user_is_refused_before_the_password_is_checked() {
     let h = Harness::new();
-    let pool = h.pool().await;
-    let client = h.client(&pool).await;
-    h.confirmed_user(&pool, "alice", PASSWORD).await;
+    let (pool, client) = h.pool_client_and_alice().await;
     h.svc
         .admin_set_user_enabled(&pool.id, "alice", false)
         .await

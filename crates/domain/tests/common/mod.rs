@@ -5,27 +5,29 @@
 //! Every call that passes a stringly-typed argument of the domain API (auth flow and
 //! challenge names, explicit auth flows, tiers, token units, message actions) or builds
 //! `PoolSettings` / `ClientSettings` goes through a helper here, so that an API change is
-//! adapted in this one file.
+//! adapted in this module
+//! (`mod.rs` for pools, clients and users, `flows.rs` for sign-in, `fixtures.rs` for
+//! settings).
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+mod fixtures;
+mod flows;
 pub mod srp_client;
 
-use std::collections::BTreeMap;
+pub use fixtures::*;
+
 use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
-use userpools_domain::auth::{AuthOutcome, AuthTokens, Caller};
 use userpools_domain::clock::{Clock, TestClock};
-use userpools_domain::model::{AppClient, SchemaAttribute, User, UserPool, UserStatus};
+use userpools_domain::model::{AppClient, User, UserPool, UserStatus};
 use userpools_domain::policy::PasswordPolicy;
 use userpools_domain::seal::MasterKey;
 use userpools_domain::service::{ClientSettings, PoolSettings, Service, ServiceConfig};
-use userpools_domain::tokens::{self, PoolSigningKeys, TokenUse};
-use userpools_domain::{DomainError, DomainResult};
+use userpools_domain::tokens::PoolSigningKeys;
+use userpools_domain::DomainResult;
 use userpools_storage::{SqliteStore, Store};
-
-pub use srp_client::SrpClient;
 
 /// Issuer base URL of the test service.
 pub const ISSUER_BASE: &str = "https://cognito-idp.us-east-1.amazonaws.com";
@@ -63,6 +65,20 @@ pub struct Harness {
     _dir: tempfile::TempDir,
 }
 
+/// A temporary directory in memory (`/dev/shm`) where there is one: the engine syncs
+/// every commit, and the tests need no durability.
+fn temporary_directory() -> tempfile::TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    let dir = if shm.is_dir() {
+        tempfile::Builder::new()
+            .prefix("userpools-domain-test")
+            .tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    };
+    dir.expect("temporary directory")
+}
+
 fn master_key() -> Arc<MasterKey> {
     Arc::new(MasterKey::from_bytes([7u8; 32]))
 }
@@ -77,7 +93,7 @@ fn shared_signing_keys() -> &'static PoolSigningKeys {
 impl Harness {
     /// A fresh service in a new temporary directory.
     pub fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
+        let dir = temporary_directory();
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).expect("sqlite store"));
         let clock = Arc::new(TestClock::new());
         let master = master_key();
@@ -328,6 +344,15 @@ impl Harness {
             .expect("admin create user")
     }
 
+    /// A default pool, a client allowing every flow, and the CONFIRMED user `alice`
+    /// with [`PASSWORD`]: the start of most sign-in tests.
+    pub async fn pool_client_and_alice(&self) -> (UserPool, AppClient) {
+        let pool = self.pool().await;
+        let client = self.client(&pool).await;
+        self.confirmed_user(&pool, "alice", PASSWORD).await;
+        (pool, client)
+    }
+
     /// A CONFIRMED user with `attributes` and the permanent `password`.
     pub async fn confirmed_user_with(
         &self,
@@ -415,419 +440,4 @@ impl Harness {
             .admin_update_user_attributes(&pool.id, username, &pairs(attributes))
             .await
     }
-
-    // ----- sign-in ----------------------------------------------------------------
-
-    /// InitiateAuth (or AdminInitiateAuth with `admin`) with `flow` and `parameters`.
-    pub async fn initiate(
-        &self,
-        admin: Option<&UserPool>,
-        client: &AppClient,
-        flow: &str,
-        parameters: &[(&str, &str)],
-    ) -> DomainResult<AuthOutcome> {
-        let caller = match admin {
-            Some(pool) => Caller::Admin(&pool.id),
-            None => Caller::Client,
-        };
-        self.svc
-            .initiate_auth(caller, &client.client_id, flow, &map(parameters))
-            .await
-    }
-
-    /// InitiateAuth USER_PASSWORD_AUTH.
-    pub async fn password_sign_in(
-        &self,
-        client: &AppClient,
-        username: &str,
-        password: &str,
-    ) -> DomainResult<AuthOutcome> {
-        self.initiate(
-            None,
-            client,
-            "USER_PASSWORD_AUTH",
-            &[("USERNAME", username), ("PASSWORD", password)],
-        )
-        .await
-    }
-
-    /// AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH.
-    pub async fn admin_password_sign_in(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        username: &str,
-        password: &str,
-    ) -> DomainResult<AuthOutcome> {
-        self.initiate(
-            Some(pool),
-            client,
-            "ADMIN_USER_PASSWORD_AUTH",
-            &[("USERNAME", username), ("PASSWORD", password)],
-        )
-        .await
-    }
-
-    /// A password sign-in that must end with tokens.
-    pub async fn sign_in(&self, client: &AppClient, username: &str, password: &str) -> AuthTokens {
-        tokens_of(
-            self.password_sign_in(client, username, password)
-                .await
-                .expect("sign in"),
-        )
-    }
-
-    /// InitiateAuth REFRESH_TOKEN_AUTH.
-    pub async fn refresh(
-        &self,
-        client: &AppClient,
-        refresh_token: &str,
-    ) -> DomainResult<AuthTokens> {
-        self.refresh_with(client, &[("REFRESH_TOKEN", refresh_token)])
-            .await
-    }
-
-    /// InitiateAuth REFRESH_TOKEN_AUTH with the given parameters.
-    pub async fn refresh_with(
-        &self,
-        client: &AppClient,
-        parameters: &[(&str, &str)],
-    ) -> DomainResult<AuthTokens> {
-        self.initiate(None, client, "REFRESH_TOKEN_AUTH", parameters)
-            .await
-            .map(tokens_of)
-    }
-
-    /// RespondToAuthChallenge (or the admin variant) to `challenge` with `responses`.
-    pub async fn respond(
-        &self,
-        admin: Option<&UserPool>,
-        client: &AppClient,
-        challenge: &str,
-        session: Option<&str>,
-        responses: &[(&str, &str)],
-    ) -> DomainResult<AuthOutcome> {
-        let caller = match admin {
-            Some(pool) => Caller::Admin(&pool.id),
-            None => Caller::Client,
-        };
-        self.svc
-            .respond_to_auth_challenge(
-                caller,
-                &client.client_id,
-                challenge,
-                session,
-                &map(responses),
-            )
-            .await
-    }
-
-    /// Answers NEW_PASSWORD_REQUIRED with `new_password` and `userAttributes.*` answers.
-    pub async fn respond_new_password(
-        &self,
-        client: &AppClient,
-        username: &str,
-        session: Option<&str>,
-        new_password: &str,
-        attributes: &[(&str, &str)],
-    ) -> DomainResult<AuthOutcome> {
-        let keys: Vec<String> = attributes
-            .iter()
-            .map(|(name, _)| format!("userAttributes.{name}"))
-            .collect();
-        let mut responses = vec![("USERNAME", username), ("NEW_PASSWORD", new_password)];
-        responses.extend(
-            keys.iter()
-                .map(String::as_str)
-                .zip(attributes.iter().map(|a| a.1)),
-        );
-        self.respond(None, client, "NEW_PASSWORD_REQUIRED", session, &responses)
-            .await
-    }
-
-    /// Signs in with a temporary password and returns the NEW_PASSWORD_REQUIRED
-    /// session and parameters.
-    pub async fn new_password_challenge(
-        &self,
-        client: &AppClient,
-        username: &str,
-        temporary: &str,
-    ) -> (String, BTreeMap<String, String>) {
-        let outcome = self
-            .password_sign_in(client, username, temporary)
-            .await
-            .expect("temporary sign in");
-        let (session, parameters) = challenge_of(outcome, "NEW_PASSWORD_REQUIRED");
-        (session.expect("session"), parameters)
-    }
-
-    /// SRP round 1 (USER_SRP_AUTH) for `username`: the client and the challenge parameters.
-    pub async fn srp_start(
-        &self,
-        client: &AppClient,
-        username: &str,
-    ) -> DomainResult<(SrpClient, BTreeMap<String, String>)> {
-        let srp = SrpClient::new();
-        let outcome = self
-            .initiate(
-                None,
-                client,
-                "USER_SRP_AUTH",
-                &[("USERNAME", username), ("SRP_A", &srp.srp_a())],
-            )
-            .await?;
-        Ok((srp, challenge_of(outcome, "PASSWORD_VERIFIER").1))
-    }
-
-    /// SRP round 2 (PASSWORD_VERIFIER) with explicit responses.
-    pub async fn srp_answer(
-        &self,
-        client: &AppClient,
-        responses: &[(&str, &str)],
-    ) -> DomainResult<AuthOutcome> {
-        self.respond(None, client, "PASSWORD_VERIFIER", None, responses)
-            .await
-    }
-
-    /// SRP round 2 proving `password` for the challenge `parameters` at `timestamp`.
-    pub async fn srp_prove(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        srp: &SrpClient,
-        parameters: &BTreeMap<String, String>,
-        password: &str,
-        timestamp: &str,
-    ) -> DomainResult<AuthOutcome> {
-        let user_id = &parameters["USER_ID_FOR_SRP"];
-        let block = &parameters["SECRET_BLOCK"];
-        let signature = srp.signature(
-            &pool.id,
-            user_id,
-            password,
-            &parameters["SALT"],
-            &parameters["SRP_B"],
-            block,
-            timestamp,
-        );
-        self.srp_answer(
-            client,
-            &[
-                ("USERNAME", &parameters["USERNAME"]),
-                ("PASSWORD_CLAIM_SECRET_BLOCK", block),
-                ("PASSWORD_CLAIM_SIGNATURE", &signature),
-                ("TIMESTAMP", timestamp),
-            ],
-        )
-        .await
-    }
-
-    /// A whole SRP sign-in (both rounds) with the current time as TIMESTAMP.
-    pub async fn srp_sign_in(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        username: &str,
-        password: &str,
-    ) -> DomainResult<AuthOutcome> {
-        let (srp, parameters) = self.srp_start(client, username).await?;
-        self.srp_prove(
-            pool,
-            client,
-            &srp,
-            &parameters,
-            password,
-            &srp_client::timestamp_now(),
-        )
-        .await
-    }
-
-    // ----- tokens -----------------------------------------------------------------
-
-    /// Verifies a JWT with the pool's key for `use_` and returns its claims.
-    pub async fn claims(&self, pool: &UserPool, use_: TokenUse, token: &str) -> Value {
-        let keys = self.svc.signing_keys(&pool.id).await.expect("keys");
-        tokens::verify_jwt(&keys, use_, token).expect("token verifies")
-    }
-
-    /// Claims of an access token.
-    pub async fn access_claims(&self, pool: &UserPool, tokens: &AuthTokens) -> Value {
-        self.claims(pool, TokenUse::Access, &tokens.access_token)
-            .await
-    }
-
-    /// Claims of an ID token.
-    pub async fn id_claims(&self, pool: &UserPool, tokens: &AuthTokens) -> Value {
-        self.claims(pool, TokenUse::Id, &tokens.id_token).await
-    }
-}
-
-// ----- settings builders ------------------------------------------------------------
-
-/// Pool settings with only a name.
-pub fn pool_settings() -> PoolSettings {
-    PoolSettings {
-        name: "test-pool".into(),
-        ..Default::default()
-    }
-}
-
-/// Pool settings in `tier` (`LITE`, `ESSENTIALS`, `PLUS`) with `policy`.
-pub fn tier_settings(tier: &str, policy: Option<PasswordPolicy>) -> PoolSettings {
-    PoolSettings {
-        tier: Some(tier.into()),
-        policy,
-        ..pool_settings()
-    }
-}
-
-/// Client settings with the explicit auth flows `flows`.
-pub fn client_settings(flows: &[&str]) -> ClientSettings {
-    ClientSettings {
-        name: "test-client".into(),
-        explicit_auth_flows: Some(strings(flows)),
-        ..Default::default()
-    }
-}
-
-/// Client settings (every flow) with token validities as (value, unit).
-pub fn validity_settings(
-    access: (u64, &str),
-    id: (u64, &str),
-    refresh: (u64, &str),
-) -> ClientSettings {
-    ClientSettings {
-        access_token_validity: Some(access.0),
-        id_token_validity: Some(id.0),
-        refresh_token_validity: Some(refresh.0),
-        units: (
-            Some(access.1.into()),
-            Some(id.1.into()),
-            Some(refresh.1.into()),
-        ),
-        ..client_settings(ALL_FLOWS)
-    }
-}
-
-/// A policy with no character classes and the given minimum length.
-pub fn relaxed_policy(minimum_length: u32) -> PasswordPolicy {
-    PasswordPolicy {
-        minimum_length,
-        require_uppercase: false,
-        require_lowercase: false,
-        require_numbers: false,
-        require_symbols: false,
-        password_history_size: 0,
-        temporary_password_validity_days: 7,
-    }
-}
-
-/// The default policy with a password history of `size`.
-pub fn history_policy(size: u32) -> PasswordPolicy {
-    PasswordPolicy {
-        password_history_size: size,
-        ..PasswordPolicy::default()
-    }
-}
-
-/// A required, mutable String attribute `name` (standard or `custom:`).
-pub fn required_attribute(name: &str) -> SchemaAttribute {
-    SchemaAttribute {
-        name: name.into(),
-        data_type: "String".into(),
-        developer_only: false,
-        mutable: true,
-        required: true,
-        string_constraints: None,
-        number_constraints: None,
-    }
-}
-
-// ----- outcomes and errors ------------------------------------------------------------
-
-/// The tokens of an outcome that must be tokens.
-pub fn tokens_of(outcome: AuthOutcome) -> AuthTokens {
-    match outcome {
-        AuthOutcome::Tokens(tokens) => tokens,
-        AuthOutcome::Challenge { name, .. } => panic!("expected tokens, got challenge {name}"),
-    }
-}
-
-/// Session and parameters of an outcome that must be the challenge `expected`.
-pub fn challenge_of(
-    outcome: AuthOutcome,
-    expected: &str,
-) -> (Option<String>, BTreeMap<String, String>) {
-    match outcome {
-        AuthOutcome::Challenge {
-            name,
-            session,
-            parameters,
-        } => {
-            assert_eq!(name, expected, "challenge name");
-            (session, parameters)
-        }
-        AuthOutcome::Tokens(_) => panic!("expected challenge {expected}, got tokens"),
-    }
-}
-
-/// The error of a result that must fail.
-pub fn error_of<T>(result: DomainResult<T>) -> DomainError {
-    match result {
-        Ok(_) => panic!("expected an error, the call succeeded"),
-        Err(e) => e,
-    }
-}
-
-/// `NotAuthorizedException` with `message`.
-pub fn not_authorized(message: &str) -> DomainError {
-    DomainError::NotAuthorized(message.into())
-}
-
-/// `InvalidParameterException` with `message`.
-pub fn invalid_parameter(message: &str) -> DomainError {
-    DomainError::InvalidParameter(message.into())
-}
-
-/// `InvalidPasswordException` with the admin prefix and `rule`.
-pub fn policy_violation(rule: &str) -> DomainError {
-    DomainError::InvalidPassword(format!("Password does not conform to policy: {rule}"))
-}
-
-/// The validation error of a password with whitespace at an edge, for `member`.
-pub fn edge_whitespace(member: &str) -> DomainError {
-    invalid_parameter(&format!(
-        "1 validation error detected: Value at '{member}' failed to satisfy constraint: \
-         Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$"
-    ))
-}
-
-/// `Missing required parameter <name>`.
-pub fn missing(name: &str) -> DomainError {
-    invalid_parameter(&format!("Missing required parameter {name}"))
-}
-
-/// `UserNotFoundException: User does not exist.`
-pub fn user_not_found() -> DomainError {
-    DomainError::UserNotFound("User does not exist.".into())
-}
-
-// ----- small conversions --------------------------------------------------------------
-
-/// Owned strings.
-pub fn strings(values: &[&str]) -> Vec<String> {
-    values.iter().map(|v| (*v).to_owned()).collect()
-}
-
-/// Owned (name, value) pairs.
-pub fn pairs(values: &[(&str, &str)]) -> Vec<(String, String)> {
-    values
-        .iter()
-        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-        .collect()
-}
-
-/// A parameter map.
-pub fn map(values: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs(values).into_iter().collect()
 }
