@@ -18,7 +18,7 @@ use userpools_wire::{
     ShapeKind, WireError, OPERATIONS,
 };
 
-const CASES: u32 = 256;
+const CASES: u32 = 512;
 
 /// Reads decisions from fuzz bytes; zeros once they run out (so shrinking
 /// towards fewer bytes gives simpler values).
@@ -96,7 +96,7 @@ impl Choices<'_> {
     fn any(&mut self, depth: usize) -> Value {
         match self.below(if depth == 0 { 4 } else { 6 }) {
             0 => Value::Null,
-            1 => Value::Bool(self.byte() % 2 == 0),
+            1 => Value::Bool(self.byte() & 1 == 0),
             2 => self.number(None, None),
             3 => Value::String(self.string(20)),
             4 => Value::Array((0..self.below(4)).map(|_| self.any(depth - 1)).collect()),
@@ -152,7 +152,7 @@ impl Choices<'_> {
             ShapeKind::Integer | ShapeKind::Long | ShapeKind::Timestamp => {
                 self.number(spec.min, spec.max)
             }
-            ShapeKind::Boolean => Value::Bool(self.byte() % 2 == 0),
+            ShapeKind::Boolean => Value::Bool(self.byte() & 1 == 0),
             ShapeKind::Blob => Value::String(self.string(16)),
             ShapeKind::Document => self.any(2),
         }
