@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use userpools_server::sigv4::{amz_date, verify, SignedRequest};
 use userpools_server::{AccessKey, Authority, KeyRing};
 
-const CASES: u32 = 256;
+const CASES: u32 = 512;
 const AKID: &str = "AKIDEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const REGION: &str = "us-east-1";

@@ -18,7 +18,7 @@ use userpools_wire::{
     ShapeKind, WireError, OPERATIONS,
 };
 
-const CASES: u32 = 256;
+const CASES: u32 = 512;
 
 /// Reads decisions from fuzz bytes; zeros once they run out (so shrinking
 /// towards fewer bytes gives simpler values).
