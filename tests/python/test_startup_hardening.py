@@ -125,15 +125,17 @@ def test_a_missing_data_dir_is_created_private(tmp_path):
         assert proc.wait(20) == 0
 
 
-@pytest.mark.parametrize("secret", ["", "short", "0123456789abcde"])
+@pytest.mark.parametrize("secret", ["", "Zq7vW9k", "Zq7vW9kPm3xR8tY"])
 def test_a_short_root_secret_is_refused(tmp_path, secret):
     data_dir = tmp_path / "data"
     p = subprocess.run(serve_cmd(data_dir, free_port()),
                        env=serve_env(("AKIAUSERPOOLSSHORT00", secret)),
                        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert p.returncode == 1, f"rc={p.returncode}\nstdout={p.stdout}\nstderr={p.stderr}"
-    assert p.stderr == f"Error: {TOO_SHORT.format(n=len(secret))}\n", p.stderr
+    assert p.stderr.splitlines()[0] == f"Error: {TOO_SHORT.format(n=len(secret))}", p.stderr
     assert p.stdout == ""
+    if secret:
+        assert secret not in p.stderr
     # Refused before anything was touched.
     assert not data_dir.exists()
 
@@ -144,8 +146,9 @@ def test_a_bad_account_id_is_refused(tmp_path):
                        env=serve_env(new_credentials(), USERPOOLS_ACCOUNT_ID="12345"),
                        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert p.returncode == 1, f"rc={p.returncode}\nstderr={p.stderr}"
-    assert p.stderr == ('Error: USERPOOLS_ACCOUNT_ID must be 12 digits (an AWS account id), '
-                        'not "12345"\n'), p.stderr
+    assert p.stderr.splitlines()[0] == (
+        'Error: USERPOOLS_ACCOUNT_ID must be 12 digits (an AWS account id), not "12345"'
+    ), p.stderr
     assert not data_dir.exists()
 
 
