@@ -6,15 +6,20 @@
 //! [`userpools_storage::Store`]. All time comes from an injected [`clock::Clock`].
 
 pub mod auth;
+pub mod clients;
 pub mod clock;
 pub mod error;
 mod locks;
 pub mod model;
+mod persist;
 pub mod policy;
+pub mod pools;
 pub mod random;
 pub mod seal;
 pub mod service;
+mod sign_up;
 pub mod srp;
 pub mod tokens;
+pub mod users;
 
 pub use error::{DomainError, DomainResult};

@@ -43,13 +43,165 @@ impl UserStatus {
     }
 }
 
+/// UserPoolTier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PoolTier {
+    /// LITE.
+    Lite,
+    /// ESSENTIALS (the default).
+    #[default]
+    Essentials,
+    /// PLUS.
+    Plus,
+}
+
+/// The data type of a schema attribute (`AttributeDataType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum AttributeDataType {
+    /// `String` (the default).
+    #[default]
+    String,
+    /// `Number`.
+    Number,
+    /// `DateTime`.
+    DateTime,
+    /// `Boolean`.
+    Boolean,
+}
+
+/// One of an app client's ExplicitAuthFlows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExplicitAuthFlow {
+    /// Legacy ADMIN_NO_SRP_AUTH.
+    AdminNoSrpAuth,
+    /// Legacy CUSTOM_AUTH_FLOW_ONLY.
+    CustomAuthFlowOnly,
+    /// Legacy USER_PASSWORD_AUTH.
+    UserPasswordAuth,
+    /// ALLOW_ADMIN_USER_PASSWORD_AUTH.
+    AllowAdminUserPasswordAuth,
+    /// ALLOW_CUSTOM_AUTH.
+    AllowCustomAuth,
+    /// ALLOW_USER_PASSWORD_AUTH.
+    AllowUserPasswordAuth,
+    /// ALLOW_USER_SRP_AUTH.
+    AllowUserSrpAuth,
+    /// ALLOW_REFRESH_TOKEN_AUTH.
+    AllowRefreshTokenAuth,
+    /// ALLOW_USER_AUTH.
+    AllowUserAuth,
+    /// ALLOW_TOKEN_EXCHANGE_DELEGATION.
+    AllowTokenExchangeDelegation,
+    /// ALLOW_TOKEN_EXCHANGE_IMPERSONATION.
+    AllowTokenExchangeImpersonation,
+}
+
+impl ExplicitAuthFlow {
+    /// The flows of a client created without ExplicitAuthFlows.
+    pub const DEFAULTS: [Self; 3] = [
+        Self::AllowRefreshTokenAuth,
+        Self::AllowUserSrpAuth,
+        Self::AllowCustomAuth,
+    ];
+
+    /// A legacy value (no `ALLOW_` prefix), which cannot be mixed with `ALLOW_*` ones.
+    pub fn is_legacy(self) -> bool {
+        matches!(
+            self,
+            Self::AdminNoSrpAuth | Self::CustomAuthFlowOnly | Self::UserPasswordAuth
+        )
+    }
+}
+
+/// PreventUserExistenceErrors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PreventUserExistenceErrors {
+    /// Unknown users are reported as such (the default).
+    #[default]
+    Legacy,
+    /// Unknown users look like wrong passwords.
+    Enabled,
+}
+
+/// The unit of a token validity (`TimeUnitsType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeUnit {
+    /// seconds.
+    Seconds,
+    /// minutes.
+    Minutes,
+    /// hours.
+    Hours,
+    /// days.
+    Days,
+}
+
+impl TimeUnit {
+    /// `value` of this unit in seconds.
+    pub fn to_seconds(self, value: u64) -> u64 {
+        value
+            * match self {
+                Self::Seconds => 1,
+                Self::Minutes => 60,
+                Self::Hours => 3600,
+                Self::Days => 86_400,
+            }
+    }
+}
+
+/// TokenValidityUnits: the unit of each token's validity, when given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TokenValidityUnits {
+    /// AccessToken (None: hours).
+    pub access_token: Option<TimeUnit>,
+    /// IdToken (None: hours).
+    pub id_token: Option<TimeUnit>,
+    /// RefreshToken (None: days).
+    pub refresh_token: Option<TimeUnit>,
+}
+
+/// An app client's secret in the clear; `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientSecret(String);
+
+impl ClientSecret {
+    /// Wraps a secret.
+    pub fn new(secret: String) -> Self {
+        Self(secret)
+    }
+
+    /// The secret itself, for the one place that sends it or hashes with it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientSecret(*** redacted ***)")
+    }
+}
+
+/// The secret CreateUserPoolClient asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewClientSecret {
+    /// GenerateSecret: a random one.
+    Generate,
+    /// ClientSecret: this one.
+    Given(ClientSecret),
+}
+
 /// One attribute of a pool's schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SchemaAttribute {
     /// `email`, `custom:tenant`, …
     pub name: String,
     /// `String`, `Number`, `DateTime` or `Boolean`.
-    pub data_type: String,
+    pub data_type: AttributeDataType,
     /// Only readable with developer credentials.
     pub developer_only: bool,
     /// Can be changed after creation.
@@ -62,29 +214,29 @@ pub struct SchemaAttribute {
     pub number_constraints: Option<(Option<String>, Option<String>)>,
 }
 
-/// The standard attributes every pool has: (name, data type, mutable, string min/max).
-pub const STANDARD_ATTRIBUTES: &[(&str, &str, bool)] = &[
-    ("sub", "String", false),
-    ("name", "String", true),
-    ("given_name", "String", true),
-    ("family_name", "String", true),
-    ("middle_name", "String", true),
-    ("nickname", "String", true),
-    ("preferred_username", "String", true),
-    ("profile", "String", true),
-    ("picture", "String", true),
-    ("website", "String", true),
-    ("email", "String", true),
-    ("email_verified", "Boolean", true),
-    ("gender", "String", true),
-    ("birthdate", "String", true),
-    ("zoneinfo", "String", true),
-    ("locale", "String", true),
-    ("phone_number", "String", true),
-    ("phone_number_verified", "Boolean", true),
-    ("address", "String", true),
-    ("updated_at", "Number", true),
-    ("identities", "String", true),
+/// The standard attributes every pool has: (name, data type, mutable).
+pub const STANDARD_ATTRIBUTES: &[(&str, AttributeDataType, bool)] = &[
+    ("sub", AttributeDataType::String, false),
+    ("name", AttributeDataType::String, true),
+    ("given_name", AttributeDataType::String, true),
+    ("family_name", AttributeDataType::String, true),
+    ("middle_name", AttributeDataType::String, true),
+    ("nickname", AttributeDataType::String, true),
+    ("preferred_username", AttributeDataType::String, true),
+    ("profile", AttributeDataType::String, true),
+    ("picture", AttributeDataType::String, true),
+    ("website", AttributeDataType::String, true),
+    ("email", AttributeDataType::String, true),
+    ("email_verified", AttributeDataType::Boolean, true),
+    ("gender", AttributeDataType::String, true),
+    ("birthdate", AttributeDataType::String, true),
+    ("zoneinfo", AttributeDataType::String, true),
+    ("locale", AttributeDataType::String, true),
+    ("phone_number", AttributeDataType::String, true),
+    ("phone_number_verified", AttributeDataType::Boolean, true),
+    ("address", AttributeDataType::String, true),
+    ("updated_at", AttributeDataType::Number, true),
+    ("identities", AttributeDataType::String, true),
 ];
 
 /// Is `name` a standard attribute?
@@ -117,8 +269,8 @@ pub struct UserPool {
     pub allow_admin_create_user_only: bool,
     /// AdminCreateUserConfig.UnusedAccountValidityDays (legacy), if given.
     pub unused_account_validity_days: Option<u32>,
-    /// UserPoolTier: LITE, ESSENTIALS or PLUS.
-    pub tier: String,
+    /// UserPoolTier.
+    pub tier: PoolTier,
     /// DeletionProtection ACTIVE.
     pub deletion_protection: bool,
     /// AutoVerifiedAttributes.
@@ -155,7 +307,7 @@ impl UserPool {
             .find(|(n, _, _)| *n == name)
             .map(|(n, t, mutable)| SchemaAttribute {
                 name: (*n).to_owned(),
-                data_type: (*t).to_owned(),
+                data_type: *t,
                 developer_only: false,
                 mutable: *mutable,
                 required: *n == "sub",
@@ -203,9 +355,9 @@ pub struct AppClient {
     /// Client secret, sealed under the master key (bound to the client id).
     pub sealed_secret: Option<String>,
     /// ExplicitAuthFlows as given (defaults applied at creation).
-    pub explicit_auth_flows: Vec<String>,
-    /// PreventUserExistenceErrors: `LEGACY` or `ENABLED`.
-    pub prevent_user_existence_errors: String,
+    pub explicit_auth_flows: Vec<ExplicitAuthFlow>,
+    /// PreventUserExistenceErrors.
+    pub prevent_user_existence_errors: PreventUserExistenceErrors,
     /// EnableTokenRevocation.
     pub enable_token_revocation: bool,
     /// AuthSessionValidity in minutes (3–15).
@@ -332,5 +484,74 @@ impl User {
     /// The user's `sub`.
     pub fn sub(&self) -> &str {
         self.attribute("sub").unwrap_or_default()
+    }
+}
+
+/// MessageAction of AdminCreateUser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageAction {
+    /// RESEND: renew the invitation of an existing user.
+    Resend,
+    /// SUPPRESS: send nothing.
+    Suppress,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Documents stored before the enums were introduced (strings then) still load,
+    /// and serialise back to the same spelling.
+    #[test]
+    fn documents_stored_with_strings_still_load() {
+        let pool = r#"{"id":"us-east-1_abc","name":"p","created_ms":1,"modified_ms":2,
+            "policy":{"minimum_length":8,"require_uppercase":true,"require_lowercase":true,
+                "require_numbers":true,"require_symbols":true,"password_history_size":0,
+                "temporary_password_validity_days":7},
+            "alias_attributes":["email"],"username_attributes":[],"case_sensitive":false,
+            "schema":[{"name":"custom:n","data_type":"Number","developer_only":false,
+                "mutable":true,"required":false,"string_constraints":null,
+                "number_constraints":["1","9"]}],
+            "allow_admin_create_user_only":false,"unused_account_validity_days":null,
+            "tier":"LITE","deletion_protection":true,"auto_verified_attributes":[],
+            "extra":{"MfaConfiguration":"OFF"}}"#;
+        let pool: UserPool = serde_json::from_str(pool).unwrap();
+        assert_eq!(pool.tier, PoolTier::Lite);
+        assert_eq!(pool.schema[0].data_type, AttributeDataType::Number);
+        let again = serde_json::to_value(&pool).unwrap();
+        assert_eq!(again["tier"], "LITE");
+        assert_eq!(again["schema"][0]["data_type"], "Number");
+
+        let client = r#"{"pool_id":"us-east-1_abc","client_id":"c","name":"n",
+            "sealed_secret":null,
+            "explicit_auth_flows":["ALLOW_USER_SRP_AUTH","ALLOW_REFRESH_TOKEN_AUTH","ADMIN_NO_SRP_AUTH"],
+            "prevent_user_existence_errors":"ENABLED","enable_token_revocation":true,
+            "auth_session_validity_minutes":3,"access_token_validity_secs":3600,
+            "id_token_validity_secs":3600,"refresh_token_validity_secs":2592000,
+            "created_ms":1,"modified_ms":2,"extra":{}}"#;
+        let client: AppClient = serde_json::from_str(client).unwrap();
+        assert_eq!(
+            client.explicit_auth_flows,
+            [
+                ExplicitAuthFlow::AllowUserSrpAuth,
+                ExplicitAuthFlow::AllowRefreshTokenAuth,
+                ExplicitAuthFlow::AdminNoSrpAuth
+            ]
+        );
+        assert_eq!(
+            client.prevent_user_existence_errors,
+            PreventUserExistenceErrors::Enabled
+        );
+        let again = serde_json::to_value(&client).unwrap();
+        assert_eq!(again["explicit_auth_flows"][2], "ADMIN_NO_SRP_AUTH");
+        assert_eq!(again["prevent_user_existence_errors"], "ENABLED");
+    }
+
+    #[test]
+    fn time_units() {
+        assert_eq!(TimeUnit::Minutes.to_seconds(5), 300);
+        assert_eq!(TimeUnit::Days.to_seconds(1), 86_400);
+        let unit: TimeUnit = serde_json::from_str("\"hours\"").unwrap();
+        assert_eq!(unit, TimeUnit::Hours);
     }
 }

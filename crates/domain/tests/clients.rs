@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use userpools_domain::model::{ClientSecret, NewClientSecret};
 use userpools_domain::DomainError;
 
 #[tokio::test]
@@ -16,7 +17,7 @@ async fn default_flows_are_refresh_srp_and_custom() {
     let client = h.create_client(&pool, settings).await.unwrap();
     assert_eq!(
         client.explicit_auth_flows,
-        strings(&[
+        auth_flows(&[
             "ALLOW_REFRESH_TOKEN_AUTH",
             "ALLOW_USER_SRP_AUTH",
             "ALLOW_CUSTOM_AUTH"
@@ -42,7 +43,7 @@ async fn client_defaults() {
     let h = Harness::new();
     let pool = h.pool().await;
     let client = h.client(&pool).await;
-    assert_eq!(client.prevent_user_existence_errors, "LEGACY");
+    assert_eq!(client.prevent_user_existence_errors, wire("LEGACY"));
     assert!(client.enable_token_revocation);
     assert_eq!(client.auth_session_validity_minutes, 3);
     assert_eq!(client.access_token_validity_secs, 3600);
@@ -78,7 +79,7 @@ async fn legacy_flows_alone_are_accepted() {
         .await;
     assert_eq!(
         client.explicit_auth_flows,
-        strings(&["ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH"])
+        auth_flows(&["ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH"])
     );
 }
 
@@ -218,7 +219,9 @@ async fn given_secret_is_kept() {
         .create_client(
             &pool.id,
             client_settings(ALL_FLOWS),
-            Some(Some("my-own-secret".into())),
+            Some(NewClientSecret::Given(ClientSecret::new(
+                "my-own-secret".into(),
+            ))),
         )
         .await
         .unwrap();
@@ -228,7 +231,11 @@ async fn given_secret_is_kept() {
         .await
         .unwrap();
     assert_eq!(
-        h.svc.client_secret(&described).unwrap().as_deref(),
+        h.svc
+            .client_secret(&described)
+            .unwrap()
+            .as_ref()
+            .map(ClientSecret::expose),
         Some("my-own-secret")
     );
 }
@@ -309,7 +316,7 @@ async fn invalid_update_leaves_the_client_unchanged() {
         .describe_client(&pool.id, &client.client_id)
         .await
         .unwrap();
-    assert_eq!(described.explicit_auth_flows, strings(ALL_FLOWS));
+    assert_eq!(described.explicit_auth_flows, auth_flows(ALL_FLOWS));
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use userpools_domain::model::PoolTier;
 use userpools_domain::policy::PasswordPolicy;
 use userpools_domain::service::PoolSettings;
 use userpools_domain::DomainError;
@@ -34,7 +35,7 @@ async fn pool_without_policy_gets_the_default_policy() {
 async fn pool_defaults_tier_case_sensitivity_and_name() {
     let h = Harness::new();
     let pool = h.pool().await;
-    assert_eq!(pool.tier, "ESSENTIALS");
+    assert_eq!(pool.tier, PoolTier::Essentials);
     assert!(pool.case_sensitive);
     assert_eq!(pool.name, "test-pool");
     assert!(!pool.deletion_protection);
@@ -99,7 +100,7 @@ async fn password_history_is_available_in_plus() {
         .create_pool(tier_settings("PLUS", Some(history_policy(3))))
         .await
         .unwrap();
-    assert_eq!(pool.tier, "PLUS");
+    assert_eq!(pool.tier, PoolTier::Plus);
     assert_eq!(pool.policy.password_history_size, 3);
 }
 
@@ -199,7 +200,7 @@ async fn update_to_lite_with_history_is_refused() {
     assert_eq!(err.type_name(), "FeatureUnavailableInTierException");
     assert_eq!(
         h.svc.describe_pool(&pool.id).await.unwrap().tier,
-        "ESSENTIALS"
+        PoolTier::Essentials
     );
 }
 

@@ -243,11 +243,11 @@ async fn user_auth_flow_is_not_supported_yet() {
 }
 
 #[tokio::test]
-async fn unknown_flow_is_not_enabled() {
+async fn custom_auth_is_not_enabled() {
     let h = Harness::new();
     let pool = h.pool().await;
     let client = h.client(&pool).await;
-    let err = error_of(h.initiate(None, &client, "MAGIC_AUTH", &[]).await);
+    let err = error_of(h.initiate(None, &client, "CUSTOM_AUTH", &[]).await);
     assert_eq!(
         err,
         invalid_parameter("Auth flow not enabled for this client")

@@ -2,8 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use userpools_domain::auth::AuthFlow;
 use userpools_domain::auth::{AuthOutcome, AuthTokens};
-use userpools_domain::model::SchemaAttribute;
+use userpools_domain::model::{
+    AttributeDataType, ExplicitAuthFlow, SchemaAttribute, TokenValidityUnits,
+};
 use userpools_domain::policy::PasswordPolicy;
 use userpools_domain::service::{ClientSettings, PoolSettings};
 use userpools_domain::{DomainError, DomainResult};
@@ -23,7 +26,7 @@ pub fn pool_settings() -> PoolSettings {
 /// Pool settings in `tier` (`LITE`, `ESSENTIALS`, `PLUS`) with `policy`.
 pub fn tier_settings(tier: &str, policy: Option<PasswordPolicy>) -> PoolSettings {
     PoolSettings {
-        tier: Some(tier.into()),
+        tier: Some(wire(tier)),
         policy,
         ..pool_settings()
     }
@@ -33,7 +36,7 @@ pub fn tier_settings(tier: &str, policy: Option<PasswordPolicy>) -> PoolSettings
 pub fn client_settings(flows: &[&str]) -> ClientSettings {
     ClientSettings {
         name: "test-client".into(),
-        explicit_auth_flows: Some(strings(flows)),
+        explicit_auth_flows: Some(auth_flows(flows)),
         ..Default::default()
     }
 }
@@ -48,11 +51,11 @@ pub fn validity_settings(
         access_token_validity: Some(access.0),
         id_token_validity: Some(id.0),
         refresh_token_validity: Some(refresh.0),
-        units: (
-            Some(access.1.into()),
-            Some(id.1.into()),
-            Some(refresh.1.into()),
-        ),
+        units: TokenValidityUnits {
+            access_token: Some(wire(access.1)),
+            id_token: Some(wire(id.1)),
+            refresh_token: Some(wire(refresh.1)),
+        },
         ..client_settings(ALL_FLOWS)
     }
 }
@@ -82,7 +85,7 @@ pub fn history_policy(size: u32) -> PasswordPolicy {
 pub fn required_attribute(name: &str) -> SchemaAttribute {
     SchemaAttribute {
         name: name.into(),
-        data_type: "String".into(),
+        data_type: AttributeDataType::String,
         developer_only: false,
         mutable: true,
         required: true,
@@ -97,7 +100,7 @@ pub fn required_attribute(name: &str) -> SchemaAttribute {
 pub fn tokens_of(outcome: AuthOutcome) -> AuthTokens {
     match outcome {
         AuthOutcome::Tokens(tokens) => tokens,
-        AuthOutcome::Challenge { name, .. } => panic!("expected tokens, got challenge {name}"),
+        AuthOutcome::Challenge { name, .. } => panic!("expected tokens, got challenge {name:?}"),
     }
 }
 
@@ -112,7 +115,7 @@ pub fn challenge_of(
             session,
             parameters,
         } => {
-            assert_eq!(name, expected, "challenge name");
+            assert_eq!(name.as_str(), expected, "challenge name");
             (session, parameters)
         }
         AuthOutcome::Tokens(_) => panic!("expected challenge {expected}, got tokens"),
@@ -178,4 +181,34 @@ pub fn pairs(values: &[(&str, &str)]) -> Vec<(String, String)> {
 /// A parameter map.
 pub fn map(values: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs(values).into_iter().collect()
+}
+
+// ----- wire names ---------------------------------------------------------------------
+
+/// A domain enum from its wire spelling (the tests speak the wire's names).
+pub fn wire<T: serde::de::DeserializeOwned>(name: &str) -> T {
+    serde_json::from_value(serde_json::Value::String(name.into()))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The auth flow named `name` on the wire.
+pub fn auth_flow(name: &str) -> AuthFlow {
+    const ALL: [AuthFlow; 8] = [
+        AuthFlow::UserSrpAuth,
+        AuthFlow::RefreshTokenAuth,
+        AuthFlow::RefreshToken,
+        AuthFlow::CustomAuth,
+        AuthFlow::AdminNoSrpAuth,
+        AuthFlow::UserPasswordAuth,
+        AuthFlow::AdminUserPasswordAuth,
+        AuthFlow::UserAuth,
+    ];
+    ALL.into_iter()
+        .find(|flow| flow.as_str() == name)
+        .unwrap_or_else(|| panic!("unknown auth flow {name}"))
+}
+
+/// Explicit auth flows named on the wire.
+pub fn auth_flows(names: &[&str]) -> Vec<ExplicitAuthFlow> {
+    names.iter().map(|name| wire(name)).collect()
 }

@@ -10,7 +10,7 @@ use userpools_domain::tokens::{self, TokenUse};
 use userpools_domain::DomainResult;
 
 use super::srp_client::{self, SrpClient};
-use super::{challenge_of, map, tokens_of, Harness, TEMP_PASSWORD};
+use super::{auth_flow, challenge_of, map, tokens_of, wire, Harness, TEMP_PASSWORD};
 
 /// The admin API on `pool` when given, else the client API.
 fn caller(admin: Option<&UserPool>) -> Caller<'_> {
@@ -32,7 +32,12 @@ impl Harness {
         parameters: &[(&str, &str)],
     ) -> DomainResult<AuthOutcome> {
         self.svc
-            .initiate_auth(caller(admin), &client.client_id, flow, &map(parameters))
+            .initiate_auth(
+                caller(admin),
+                &client.client_id,
+                auth_flow(flow),
+                &map(parameters),
+            )
             .await
     }
 
@@ -135,7 +140,7 @@ impl Harness {
             .respond_to_auth_challenge(
                 caller(admin),
                 &client.client_id,
-                challenge,
+                wire(challenge),
                 session,
                 &map(responses),
             )

@@ -21,7 +21,9 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 use userpools_domain::clock::{Clock, TestClock};
-use userpools_domain::model::{AppClient, User, UserPool, UserStatus};
+use userpools_domain::model::{
+    AppClient, MessageAction, NewClientSecret, User, UserPool, UserStatus,
+};
 use userpools_domain::policy::PasswordPolicy;
 use userpools_domain::seal::MasterKey;
 use userpools_domain::service::{ClientSettings, PoolSettings, Service, ServiceConfig};
@@ -223,7 +225,7 @@ impl Harness {
     /// A client allowing every flow, with PreventUserExistenceErrors ENABLED.
     pub async fn hiding_client(&self, pool: &UserPool) -> AppClient {
         let settings = ClientSettings {
-            prevent_user_existence_errors: Some("ENABLED".into()),
+            prevent_user_existence_errors: Some(wire("ENABLED")),
             ..client_settings(ALL_FLOWS)
         };
         self.create_client(pool, settings).await.expect("client")
@@ -233,10 +235,20 @@ impl Harness {
     pub async fn secret_client(&self, pool: &UserPool) -> (AppClient, String) {
         let client = self
             .svc
-            .create_client(&pool.id, client_settings(ALL_FLOWS), Some(None))
+            .create_client(
+                &pool.id,
+                client_settings(ALL_FLOWS),
+                Some(NewClientSecret::Generate),
+            )
             .await
             .expect("client");
-        let secret = self.svc.client_secret(&client).unwrap().expect("secret");
+        let secret = self
+            .svc
+            .client_secret(&client)
+            .unwrap()
+            .expect("secret")
+            .expose()
+            .to_owned();
         (client, secret)
     }
 
@@ -331,7 +343,7 @@ impl Harness {
                 username,
                 &[],
                 Some(temporary_password),
-                Some("RESEND"),
+                Some(MessageAction::Resend),
                 false,
             )
             .await
