@@ -1,5 +1,5 @@
 //! User pools: CreateUserPool, DescribeUserPool, ListUserPools, UpdateUserPool,
-//! DeleteUserPool.
+//! DeleteUserPool, AddCustomAttributes.
 
 use userpools_storage::PoolRow;
 
@@ -57,23 +57,32 @@ impl PoolSettings {
                 ));
             }
         }
-        let mut names = std::collections::HashSet::new();
-        for attribute in &self.schema {
-            if !names.insert(attribute.name.as_str()) {
-                return Err(DomainError::InvalidParameter(format!(
-                    "Existing attribute already has name {}.",
-                    attribute.name.trim_start_matches("custom:")
-                )));
-            }
-            if attribute.name.starts_with("custom:") && attribute.required {
-                return Err(DomainError::InvalidParameter(format!(
-                    "Required custom attributes are not supported currently. Attribute: {}",
-                    attribute.name
-                )));
-            }
-        }
-        Ok(())
+        check_schema(&self.schema)
     }
+}
+
+/// Most custom attributes a pool may have.
+pub const MAX_CUSTOM_ATTRIBUTES: usize = 50;
+
+/// The schema rules shared by CreateUserPool and AddCustomAttributes: names
+/// are unique and custom attributes cannot be required.
+fn check_schema(schema: &[SchemaAttribute]) -> DomainResult<()> {
+    let mut names = std::collections::HashSet::new();
+    for attribute in schema {
+        if !names.insert(attribute.name.as_str()) {
+            return Err(DomainError::InvalidParameter(format!(
+                "Existing attribute already has name {}.",
+                attribute.name.trim_start_matches("custom:")
+            )));
+        }
+        if attribute.name.starts_with("custom:") && attribute.required {
+            return Err(DomainError::InvalidParameter(format!(
+                "Required custom attributes are not supported currently. Attribute: {}",
+                attribute.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl Service {
@@ -171,6 +180,40 @@ impl Service {
             pool.deletion_protection = settings.deletion_protection;
             pool.auto_verified_attributes = settings.auto_verified_attributes.clone();
             pool.extra = settings.extra.clone();
+            pool.modified_ms = self.now_ms();
+            let row = PoolRow {
+                pool_id: pool.id.clone(),
+                document: to_json(&pool)?,
+                version,
+            };
+            Ok(self.store().update_pool(row).await)
+        })
+        .await
+    }
+
+    /// AddCustomAttributes: appends `attributes` (each named `custom:<Name>`)
+    /// to the pool's schema. A name the pool has already, a required
+    /// attribute, or more than [`MAX_CUSTOM_ATTRIBUTES`] in all is refused and
+    /// changes nothing.
+    pub async fn add_custom_attributes(
+        &self,
+        pool_id: &str,
+        attributes: &[SchemaAttribute],
+    ) -> DomainResult<()> {
+        retry_on_conflict("the pool", move || async move {
+            let (mut pool, version) = self.load_pool(pool_id).await?;
+            pool.schema.extend(attributes.iter().cloned());
+            check_schema(&pool.schema)?;
+            let custom = pool
+                .schema
+                .iter()
+                .filter(|a| a.name.starts_with("custom:"))
+                .count();
+            if custom > MAX_CUSTOM_ATTRIBUTES {
+                return Err(DomainError::InvalidParameter(format!(
+                    "A user pool can have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes."
+                )));
+            }
             pool.modified_ms = self.now_ms();
             let row = PoolRow {
                 pool_id: pool.id.clone(),

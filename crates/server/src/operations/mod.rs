@@ -79,6 +79,7 @@ operation_table! {
         ListUserPools => list_user_pools,
         UpdateUserPool => update_user_pool,
         DeleteUserPool => delete_user_pool,
+        AddCustomAttributes => add_custom_attributes,
         CreateUserPoolClient => create_user_pool_client,
         DescribeUserPoolClient => describe_user_pool_client,
         ListUserPoolClients => list_user_pool_clients,
@@ -108,7 +109,7 @@ operation_table! {
         RevokeToken => revoke_token,
     }
     not_implemented {
-        AddCustomAttributes, AddUserPoolClientSecret, AdminAddUserToGroup, AdminDeleteSoftwareToken,
+        AddUserPoolClientSecret, AdminAddUserToGroup, AdminDeleteSoftwareToken,
         AdminDisableProviderForUser, AdminForgetDevice, AdminGetDevice, AdminGetUserAuthFactors,
         AdminLinkProviderForUser, AdminListDevices, AdminListGroupsForUser, AdminListUserAuthEvents,
         AdminListUserSessions, AdminRemoveUserFromGroup, AdminResetUserPassword,

@@ -1,5 +1,5 @@
 //! User pools: CreateUserPool, DescribeUserPool, ListUserPools,
-//! UpdateUserPool, DeleteUserPool.
+//! UpdateUserPool, DeleteUserPool, AddCustomAttributes.
 
 use serde_json::{Map, Value};
 use userpools_domain::model::{AttributeDataType, PoolTier, SchemaAttribute, UserPool};
@@ -7,9 +7,10 @@ use userpools_domain::policy::PasswordPolicy;
 use userpools_domain::service::{PoolSettings, Service};
 use userpools_domain::{DomainError, DomainResult};
 use userpools_wire::types::{
-    CreateUserPoolRequest, CreateUserPoolResponse, DeleteUserPoolRequest, DeletionProtectionType,
-    DescribeUserPoolRequest, DescribeUserPoolResponse, LambdaConfigType, ListUserPoolsRequest,
-    ListUserPoolsResponse, NumberAttributeConstraintsType, PasswordPolicyType, SchemaAttributeType,
+    AddCustomAttributesRequest, AddCustomAttributesResponse, CreateUserPoolRequest,
+    CreateUserPoolResponse, DeleteUserPoolRequest, DeletionProtectionType, DescribeUserPoolRequest,
+    DescribeUserPoolResponse, LambdaConfigType, ListUserPoolsRequest, ListUserPoolsResponse,
+    NumberAttributeConstraintsType, PasswordPolicyType, SchemaAttributeType,
     StringAttributeConstraintsType, UpdateUserPoolRequest, UpdateUserPoolResponse,
     UserPoolDescriptionType, UserPoolMfaType, UserPoolPolicyType, UserPoolType,
     UsernameConfigurationType,
@@ -49,26 +50,31 @@ fn schema_attributes(schema: Option<&Vec<SchemaAttributeType>>) -> Vec<SchemaAtt
             } else {
                 format!("custom:{name}")
             };
-            Some(SchemaAttribute {
-                name: full_name,
-                data_type: a
-                    .attribute_data_type
-                    .map(AttributeDataType::from_wire)
-                    .unwrap_or_default(),
-                developer_only: a.developer_only_attribute.unwrap_or(false),
-                mutable: a.mutable.unwrap_or(true),
-                required: a.required.unwrap_or(false),
-                string_constraints: a
-                    .string_attribute_constraints
-                    .as_ref()
-                    .map(|c| (c.min_length.clone(), c.max_length.clone())),
-                number_constraints: a
-                    .number_attribute_constraints
-                    .as_ref()
-                    .map(|c| (c.min_value.clone(), c.max_value.clone())),
-            })
+            Some(schema_attribute(a, full_name))
         })
         .collect()
+}
+
+/// One schema attribute of the wire, named `name` in the pool.
+fn schema_attribute(a: &SchemaAttributeType, name: String) -> SchemaAttribute {
+    SchemaAttribute {
+        name,
+        data_type: a
+            .attribute_data_type
+            .map(AttributeDataType::from_wire)
+            .unwrap_or_default(),
+        developer_only: a.developer_only_attribute.unwrap_or(false),
+        mutable: a.mutable.unwrap_or(true),
+        required: a.required.unwrap_or(false),
+        string_constraints: a
+            .string_attribute_constraints
+            .as_ref()
+            .map(|c| (c.min_length.clone(), c.max_length.clone())),
+        number_constraints: a
+            .number_attribute_constraints
+            .as_ref()
+            .map(|c| (c.min_value.clone(), c.max_value.clone())),
+    }
 }
 
 fn enum_strings<T: std::fmt::Display>(values: Option<&Vec<T>>) -> Vec<String> {
@@ -328,4 +334,24 @@ pub(super) async fn delete_user_pool(
 ) -> DomainResult<NoOutput> {
     service.delete_pool(&input.user_pool_id).await?;
     Ok(NoOutput {})
+}
+
+pub(super) async fn add_custom_attributes(
+    service: &Service,
+    input: AddCustomAttributesRequest,
+) -> DomainResult<AddCustomAttributesResponse> {
+    let attributes = input
+        .custom_attributes
+        .iter()
+        .map(|a| match &a.name {
+            Some(name) => Ok(schema_attribute(a, format!("custom:{name}"))),
+            None => Err(DomainError::InvalidParameter(
+                "A custom attribute needs a Name.".into(),
+            )),
+        })
+        .collect::<DomainResult<Vec<_>>>()?;
+    service
+        .add_custom_attributes(&input.user_pool_id, &attributes)
+        .await?;
+    Ok(AddCustomAttributesResponse::default())
 }
