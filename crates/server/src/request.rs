@@ -11,13 +11,21 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use userpools_wire::{codec, Operation, WireError};
 
-/// A decoded API request.
-#[derive(Debug)]
+/// A decoded API request. `Debug` shows no body: it may hold passwords.
 pub struct RequestContext<'a> {
     operation: Operation,
     raw: &'a [u8],
     /// The parsed body, or why it could not be parsed.
     body: Result<Value, WireError>,
+}
+
+impl std::fmt::Debug for RequestContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestContext")
+            .field("operation", &self.operation)
+            .field("body_bytes", &self.raw.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Whom a request is about, as sent: the key of the per-user quotas.
@@ -91,6 +99,15 @@ fn text<'v>(value: &'v Value, member: &str) -> Option<&'v str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_no_body() {
+        let body = br#"{"UserPoolId":"p","Username":"a","Password":"Secret-Pa55word"}"#;
+        let request = RequestContext::decode(Operation::AdminSetUserPassword, body);
+        let shown = format!("{request:?}");
+        assert!(shown.contains("AdminSetUserPassword"), "{shown}");
+        assert!(!shown.contains("Secret-Pa55word"), "{shown}");
+    }
 
     #[test]
     fn members_and_subjects() {
