@@ -68,7 +68,14 @@ impl Service {
         name: &str,
     ) -> DomainResult<Option<LoadedUser>> {
         let normalised = pool.normalise(name);
-        let mut keys = vec![UserKey::Username(&normalised)];
+        let lower = name.to_lowercase();
+        let mut keys = Vec::with_capacity(5);
+        // A `sub` always names its own user, even when another user's
+        // username has the same text (usernames created before that was refused).
+        if looks_like_uuid(name) {
+            keys.push(UserKey::Sub(&lower));
+        }
+        keys.push(UserKey::Username(&normalised));
         if pool.has_alias("email") || pool.has_username_attribute("email") {
             keys.push(UserKey::Email(&normalised));
         }
@@ -77,10 +84,6 @@ impl Service {
         }
         if pool.has_alias("preferred_username") {
             keys.push(UserKey::PreferredUsername(&normalised));
-        }
-        let lower = name.to_lowercase();
-        if looks_like_uuid(name) {
-            keys.push(UserKey::Sub(&lower));
         }
         for key in keys {
             if let Some(row) = self.store().find_user(&pool.id, key).await? {
@@ -152,6 +155,18 @@ impl Service {
         user: &User,
         exists_message: &str,
     ) -> DomainResult<()> {
+        // A username may not take the text of another user's `sub`.
+        if looks_like_uuid(&user.username) {
+            let sub = user.username.to_lowercase();
+            if self
+                .store()
+                .find_user(&pool.id, UserKey::Sub(&sub))
+                .await?
+                .is_some()
+            {
+                return Err(DomainError::UsernameExists(exists_message.into()));
+            }
+        }
         let row = self.user_row(pool, user, 0)?;
         match self.store().write_users(vec![UserWrite::Insert(row)]).await {
             Ok(()) => Ok(()),

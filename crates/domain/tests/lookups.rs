@@ -344,3 +344,19 @@ async fn users_of_one_pool_are_invisible_in_another() {
     let err = error_of(h.svc.admin_get_user(&other.id, "alice").await);
     assert_eq!(err, user_not_found());
 }
+
+#[tokio::test]
+async fn a_username_equal_to_another_users_sub_is_refused() {
+    let h = Harness::new();
+    let pool = h.pool().await;
+    let victim = h.confirmed_user(&pool, "victim", PASSWORD).await;
+    let err = error_of(
+        h.create_user(&pool, victim.sub(), &[], Some(TEMP_PASSWORD))
+            .await,
+    );
+    assert_eq!(
+        err,
+        DomainError::UsernameExists("User account already exists".into())
+    );
+    assert_eq!(h.get_user(&pool, victim.sub()).await.username, "victim");
+}
