@@ -155,8 +155,9 @@ impl Service {
         user: &User,
         exists_message: &str,
     ) -> DomainResult<()> {
-        // A username may not take the text of another user's `sub`.
-        if looks_like_uuid(&user.username) {
+        // A username may not take the text of another user's `sub` (pools
+        // with email or phone sign-in name users by their own `sub`: no lookup).
+        if user.username != user.sub() && looks_like_uuid(&user.username) {
             let sub = user.username.to_lowercase();
             if self
                 .store()
