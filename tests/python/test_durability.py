@@ -270,3 +270,58 @@ def test_postgres_keeps_everything_in_the_database(make_server):
     text = pgdb.dump_text(s.database)
     assert s.extra_env["USERPOOLS_MASTER_KEY"] not in text
     assert s.credentials[1] not in text
+
+
+def test_kill_9_under_write_load(make_server):
+    """The crash drill of issue 12: writers run flat out, the server is killed with SIGKILL in the
+    middle, and every write that was answered 200 is there after the restart. Three trials."""
+    import random
+    import threading
+
+    import time
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    s = make_server()
+    pool = create_pool(s.client())
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    for trial in range(3):
+        stop = threading.Event()
+
+        def writer(w: int) -> None:
+            # No retries: an answer is a 200 (acknowledged), a refusal (skipped) or no answer.
+            c = s.client()
+            n = 0
+            while not stop.is_set():
+                name = f"t{trial}w{w}n{n}"
+                n += 1
+                try:
+                    c.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS")
+                except ClientError:
+                    continue  # e.g. throttled: not acknowledged
+                except BotoCoreError:
+                    return  # the server is gone
+                with lock:
+                    acknowledged.append(name)
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        # Let the writers get going, then kill the server while requests are in flight.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with lock:
+                done = len(acknowledged)
+            if done >= (trial + 1) * 40 + random.randint(0, 40):
+                break
+            stop.wait(0.01)
+        s.kill()
+        stop.set()
+        for t in threads:
+            t.join()
+        s.start()
+        c = s.client()
+        for name in acknowledged:
+            assert get_user(c, pool, name)["Username"] == name, f"trial {trial}: {name} lost"
+    assert len(acknowledged) >= 120
