@@ -138,6 +138,11 @@ impl Service {
         Ok(self.load_pool(pool_id).await?.0)
     }
 
+    /// DescribeUserPool's `EstimatedNumberOfUsers`: how many users the pool has now.
+    pub async fn count_users(&self, pool_id: &str) -> DomainResult<u64> {
+        Ok(self.store().count_users(pool_id).await?)
+    }
+
     /// ListUserPools: pools ordered by id.
     pub async fn list_pools(
         &self,

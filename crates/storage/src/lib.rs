@@ -247,6 +247,8 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Page<UserRow>>;
+    /// How many users a pool has (DescribeUserPool's `EstimatedNumberOfUsers`).
+    async fn count_users(&self, pool_id: &str) -> StoreResult<u64>;
 
     /// Reads a deployment-wide setting (signing keys, generated credentials…).
     async fn get_setting(&self, name: &str) -> StoreResult<Option<String>>;

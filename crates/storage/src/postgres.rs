@@ -546,6 +546,15 @@ impl Store for PostgresStore {
             .await
     }
 
+    async fn count_users(&self, pool_id: &str) -> StoreResult<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE pool_id = $1")
+            .bind(pool_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(engine)?;
+        Ok(count.max(0) as u64)
+    }
+
     async fn get_setting(&self, name: &str) -> StoreResult<Option<String>> {
         sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
             .bind(name)

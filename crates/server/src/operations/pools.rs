@@ -7,11 +7,12 @@ use userpools_domain::policy::PasswordPolicy;
 use userpools_domain::service::{PoolSettings, Service};
 use userpools_domain::{DomainError, DomainResult};
 use userpools_wire::types::{
-    AddCustomAttributesRequest, AddCustomAttributesResponse, CreateUserPoolRequest,
-    CreateUserPoolResponse, DeleteUserPoolRequest, DeletionProtectionType, DescribeUserPoolRequest,
-    DescribeUserPoolResponse, LambdaConfigType, ListUserPoolsRequest, ListUserPoolsResponse,
-    NumberAttributeConstraintsType, PasswordPolicyType, SchemaAttributeType,
-    StringAttributeConstraintsType, UpdateUserPoolRequest, UpdateUserPoolResponse,
+    AddCustomAttributesRequest, AddCustomAttributesResponse, AdvancedSecurityModeType,
+    CreateUserPoolRequest, CreateUserPoolResponse, DeleteUserPoolRequest, DeletionProtectionType,
+    DescribeUserPoolRequest, DescribeUserPoolResponse, DeviceConfigurationType, LambdaConfigType,
+    ListUserPoolsRequest, ListUserPoolsResponse, NumberAttributeConstraintsType,
+    PasswordPolicyType, SchemaAttributeType, StringAttributeConstraintsType, UpdateUserPoolRequest,
+    UpdateUserPoolResponse, UserAttributeUpdateSettingsType, UserPoolAddOnsType,
     UserPoolDescriptionType, UserPoolMfaType, UserPoolPolicyType, UserPoolType,
     UsernameConfigurationType,
 };
@@ -81,12 +82,68 @@ fn enum_strings<T: std::fmt::Display>(values: Option<&Vec<T>>) -> Vec<String> {
     values.into_iter().flatten().map(T::to_string).collect()
 }
 
+/// Refuses pool settings that userpools would store but not honour yet (a setting that is
+/// accepted must be honoured): multi-factor authentication, Lambda triggers, threat protection,
+/// remembered devices and verification before an attribute update.
+fn refuse_unhonoured_settings(
+    mfa: Option<UserPoolMfaType>,
+    lambda: Option<&LambdaConfigType>,
+    add_ons: Option<&UserPoolAddOnsType>,
+    devices: Option<&DeviceConfigurationType>,
+    attribute_update: Option<&UserAttributeUpdateSettingsType>,
+) -> DomainResult<()> {
+    let refuse = |message: &str| Err(DomainError::InvalidParameter(message.into()));
+    if matches!(mfa, Some(UserPoolMfaType::On | UserPoolMfaType::Optional)) {
+        return refuse(
+            "MfaConfiguration ON and OPTIONAL are not supported yet: userpools does not \
+             implement multi-factor authentication. Use OFF.",
+        );
+    }
+    if lambda.is_some_and(|l| *l != LambdaConfigType::default()) {
+        return refuse(
+            "LambdaConfig is not supported yet: userpools does not invoke Lambda triggers.",
+        );
+    }
+    if add_ons.is_some_and(|a| a.advanced_security_mode != AdvancedSecurityModeType::Off) {
+        return refuse(
+            "UserPoolAddOns AdvancedSecurityMode AUDIT and ENFORCED are not supported: \
+             userpools has no threat protection. Use OFF.",
+        );
+    }
+    if devices.is_some_and(|d| {
+        d.challenge_required_on_new_device.is_some()
+            || d.device_only_remembered_on_user_prompt.is_some()
+    }) {
+        return refuse(
+            "DeviceConfiguration is not supported yet: userpools does not remember devices.",
+        );
+    }
+    if attribute_update.is_some_and(|u| {
+        u.attributes_require_verification_before_update
+            .as_ref()
+            .is_some_and(|a| !a.is_empty())
+    }) {
+        return refuse(
+            "UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate is not \
+             supported yet: userpools does not verify an attribute before updating it.",
+        );
+    }
+    Ok(())
+}
+
 /// The pool settings that CreateUserPool and UpdateUserPool share (same
 /// member names and types in both inputs), and the members the domain only
 /// stores and DescribeUserPool echoes, kept as a `UserPoolType` document.
 macro_rules! shared_pool_settings {
     ($input:expr) => {{
         let input = $input;
+        refuse_unhonoured_settings(
+            input.mfa_configuration,
+            input.lambda_config.as_ref(),
+            input.user_pool_add_ons.as_ref(),
+            input.device_configuration.as_ref(),
+            input.user_attribute_update_settings.as_ref(),
+        )?;
         let admin = input.admin_create_user_config.as_ref();
         let echoed = UserPoolType {
             account_recovery_setting: input.account_recovery_setting.clone(),
@@ -272,7 +329,10 @@ pub(super) async fn create_user_pool(
     };
     let pool = service.create_pool(settings).await?;
     Ok(CreateUserPoolResponse {
-        user_pool: Some(pool_type(service, &pool)?),
+        user_pool: Some(UserPoolType {
+            estimated_number_of_users: Some(0),
+            ..pool_type(service, &pool)?
+        }),
     })
 }
 
@@ -281,8 +341,12 @@ pub(super) async fn describe_user_pool(
     input: DescribeUserPoolRequest,
 ) -> DomainResult<DescribeUserPoolResponse> {
     let pool = service.describe_pool(&input.user_pool_id).await?;
+    let users = service.count_users(&pool.id).await?;
     Ok(DescribeUserPoolResponse {
-        user_pool: Some(pool_type(service, &pool)?),
+        user_pool: Some(UserPoolType {
+            estimated_number_of_users: Some(i32::try_from(users).unwrap_or(i32::MAX)),
+            ..pool_type(service, &pool)?
+        }),
     })
 }
 

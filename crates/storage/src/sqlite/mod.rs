@@ -578,6 +578,17 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn count_users(&self, pool_id: &str) -> StoreResult<u64> {
+        let pool_id = pool_id.to_owned();
+        self.read(|c| {
+            c.prepare_cached("SELECT COUNT(*) FROM users WHERE pool_id = ?1")
+                .map_err(engine)?
+                .query_row(params![pool_id], |r| r.get::<_, i64>(0))
+                .map(|n| n.max(0) as u64)
+                .map_err(engine)
+        })
+    }
+
     async fn get_setting(&self, name: &str) -> StoreResult<Option<String>> {
         let name = name.to_owned();
         self.read(|c| {
