@@ -181,3 +181,25 @@ export function decodeJwt(token) {
   const dec = (s) => JSON.parse(Buffer.from(s, "base64url").toString("utf8"));
   return { header: dec(h), payload: dec(p) };
 }
+
+/**
+ * The messages the server held for `destination` in its outbox (the server runs with
+ * --test-clock, which exposes GET /_userpools/outbox), newest first.
+ */
+export async function outbox(poolId, destination, base = URL_) {
+  const query = new URLSearchParams({ userPoolId: poolId, destination });
+  const r = await fetch(`${base}/_userpools/outbox?${query}`);
+  if (r.status !== 200) throw new Error(`outbox: HTTP ${r.status} ${await r.text()}`);
+  const data = await r.json();
+  return Array.isArray(data) ? data : data.messages;
+}
+
+/** The code of the newest message held for `destination`, checking it is for `purpose`. */
+export async function latestCode(poolId, destination, purpose, base = URL_) {
+  const [newest] = await outbox(poolId, destination, base);
+  if (!newest) throw new Error(`no message held for ${destination}`);
+  if (purpose && newest.purpose !== purpose) {
+    throw new Error(`newest message for ${destination} is for ${newest.purpose}, not ${purpose}`);
+  }
+  return newest.code;
+}
