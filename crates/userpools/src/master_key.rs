@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 use userpools_domain::seal::MasterKey;
-use userpools_storage::Store;
+use userpools_storage::{SqliteStore, Store};
 use zeroize::Zeroizing;
 
 /// The environment variable holding the key.
@@ -27,6 +27,14 @@ pub fn load(given: Option<&str>, data_dir: &Path) -> anyhow::Result<MasterKey> {
     }
     let path = data_dir.join(FILE_NAME);
     if !path.exists() {
+        // A store without its key cannot be opened: refuse before creating anything
+        // (a new key would not open it either).
+        if data_dir.join(SqliteStore::DATABASE_FILE).exists() {
+            bail!(
+                "this data directory was sealed with a master key that is missing: restore \
+                 {FILE_NAME} or set {ENV_VAR}"
+            );
+        }
         create_key_file(&path)?;
     }
     let text = Zeroizing::new(
@@ -72,7 +80,6 @@ pub async fn check(store: &dyn Store, master: &MasterKey) -> anyhow::Result<()> 
 
 #[cfg(test)]
 mod tests {
-    use userpools_storage::SqliteStore;
 
     use super::*;
     use crate::test_support::TempDir;
@@ -132,11 +139,24 @@ mod tests {
         assert!(err.starts_with(&format!("{}: ", path.display())), "{err}");
     }
 
+    #[test]
+    fn a_store_without_its_key_file_is_refused_and_no_key_is_made() {
+        let dir = TempDir::new("master-key-missing");
+        std::fs::write(dir.path().join(SqliteStore::DATABASE_FILE), b"").unwrap();
+        let err = load(None, dir.path()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "this data directory was sealed with a master key that is missing: restore \
+             master.key or set USERPOOLS_MASTER_KEY"
+        );
+        assert!(!dir.path().join(FILE_NAME).exists());
+    }
+
     #[tokio::test]
     async fn a_store_refuses_another_key() {
         let dir = TempDir::new("master-key-check");
-        let store = SqliteStore::open(dir.path()).unwrap();
         let key = load(None, dir.path()).unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
         check(&store, &key).await.unwrap();
         check(&store, &key).await.unwrap();
         let other = MasterKey::parse(&MasterKey::generate_hex()).unwrap();

@@ -106,6 +106,9 @@ fn lock_directory(dir: &Path) -> StoreResult<std::fs::File> {
 }
 
 impl SqliteStore {
+    /// The database file's name in the data dir.
+    pub const DATABASE_FILE: &'static str = "userpools.sqlite3";
+
     /// Opens (creating if needed) `userpools.sqlite3` in `dir` and migrates it, holding
     /// the directory's lock file `userpools.lock` while open: one server per directory
     /// (the row cache relies on it).
@@ -126,7 +129,7 @@ impl SqliteStore {
     /// Opens the connections in the existing `dir`, migrates, starts the writer and
     /// checkpoint threads; the store keeps `directory_lock` until its last clone is dropped.
     fn start(dir: &Path, directory_lock: Option<std::fs::File>) -> StoreResult<Self> {
-        let path = dir.join("userpools.sqlite3");
+        let path = dir.join(Self::DATABASE_FILE);
         let mut writer = open_connection(&path)?;
         migrate(&mut writer)?;
         let readers = (0..READERS)
