@@ -17,7 +17,7 @@ mod sqlite;
 
 pub use postgres::{PostgresOptions, PostgresStore};
 pub use rate_buckets::{Bucket, MemoryBuckets};
-pub use sqlite::SqliteStore;
+pub use sqlite::{backup, SqliteStore};
 
 use async_trait::async_trait;
 

@@ -4,6 +4,7 @@
 //! (the master key, the root credentials, the account id, the configuration file, the data
 //! dir's permissions) lives here, in modules with their own tests.
 
+pub mod backup;
 pub mod config;
 pub mod data_dir;
 pub mod master_key;
@@ -27,6 +28,10 @@ pub enum Command {
     /// password, straight into the embedded store of an existing pool (load tests).
     /// Safe while the server runs on the same data dir.
     Seed(SeedArgs),
+    /// Write a consistent snapshot of the embedded store to a file (the server may run).
+    Backup(backup::BackupArgs),
+    /// Make a new data dir from a file written by `backup`.
+    Restore(backup::RestoreArgs),
 }
 
 /// Runs one command: files the process creates are private to its user, logs go to
@@ -47,5 +52,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => runtime.block_on(serve::serve(args)),
         Command::Seed(args) => runtime.block_on(seed::seed(args)),
+        Command::Backup(args) => backup::backup(args),
+        Command::Restore(args) => backup::restore(args),
     }
 }

@@ -25,6 +25,7 @@ use crate::{
     UserKey, UserRow, UserWrite,
 };
 
+pub mod backup;
 mod writer;
 
 use writer::{Job, Reply, WAL_SIZE_LIMIT};
