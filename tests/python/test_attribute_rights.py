@@ -198,3 +198,22 @@ def test_administrators_still_write_every_attribute(cognito):
                                                               custom__role="admin"))
     a = attrs_of(get_user(cognito, app.pool, user))
     assert a["email_verified"] == "true" and a["custom:role"] == "admin"
+
+
+@pytest.mark.parametrize("key, names, kind", [
+    ("ReadAttributes", ["email", "custom:nope"], "read"),
+    ("WriteAttributes", ["name", "nope"], "write"),
+    ("WriteAttributes", ["sub"], "write"),
+    ("WriteAttributes", ["identities"], "write"),
+    ("WriteAttributes", ["custom:secret"], "write"),
+])
+def test_clients_may_only_name_attributes_of_the_schema(cognito, key, names, kind):
+    app = app_with(cognito)
+    expect_error(cognito.create_user_pool_client, "InvalidParameterException",
+                 f"Invalid {kind} attributes specified while creating a client",
+                 UserPoolId=app.pool, ClientName=unique("c"), **{key: names})
+    expect_error(cognito.update_user_pool_client, "InvalidParameterException",
+                 f"Invalid {kind} attributes specified while updating a client",
+                 UserPoolId=app.pool, ClientId=app.client_id, **{key: names})
+    described = cognito.describe_user_pool_client(UserPoolId=app.pool, ClientId=app.client_id)
+    assert key not in described["UserPoolClient"], "a refused update changed the client"

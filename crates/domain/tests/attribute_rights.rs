@@ -214,3 +214,32 @@ async fn read_attributes_filter_get_user_and_the_id_token() {
     assert_eq!(user.attribute("custom:role"), Some("x"));
     assert_eq!(h.id_claims(&pool, &tokens).await["name"], "Al");
 }
+
+#[tokio::test]
+async fn clients_may_only_name_attributes_of_the_schema() {
+    let h = Harness::new();
+    let pool = pool_with_customs(&h).await;
+    for (key, names, message) in [
+        ("ReadAttributes", &["email", "custom:nope"][..], "Invalid read attributes specified while creating a client"),
+        ("WriteAttributes", &["nickname", "nope"][..], "Invalid write attributes specified while creating a client"),
+        ("WriteAttributes", &["sub"][..], "Invalid write attributes specified while creating a client"),
+        ("WriteAttributes", &["identities"][..], "Invalid write attributes specified while creating a client"),
+        ("WriteAttributes", &["custom:secret"][..], "Invalid write attributes specified while creating a client"),
+        ("WriteAttributes", &["dev:custom:secret"][..], "Invalid write attributes specified while creating a client"),
+    ] {
+        let mut settings = client_settings(ALL_FLOWS);
+        settings.extra.insert(key.into(), serde_json::Value::from(strings(names)));
+        let err = error_of(h.create_client(&pool, settings).await);
+        assert_eq!(err, invalid_parameter(message), "{key} {names:?}");
+    }
+    // Developer-only attributes are readable when listed, under either name.
+    let client = h
+        .client_with_permissions(&pool, "ReadAttributes", &["dev:custom:secret"])
+        .await;
+    h.confirmed_user_with(&pool, "alice", &[("custom:secret", "s"), ("name", "Al")], PASSWORD)
+        .await;
+    let tokens = h.sign_in(&client, "alice", PASSWORD).await;
+    let user = h.svc.get_user(&tokens.access_token).await.unwrap();
+    assert_eq!(user.attribute("custom:secret"), Some("s"));
+    assert_eq!(user.attribute("name"), None);
+}

@@ -62,10 +62,52 @@ pub(crate) fn readable(client: &AppClient, attributes: &[(String, String)]) -> V
         .iter()
         .filter(|(name, _)| {
             name == "sub"
-                || allowed
-                    .as_ref()
-                    .is_none_or(|allowed| allowed.iter().any(|a| a == name))
+                || allowed.as_ref().is_none_or(|allowed| {
+                    allowed
+                        .iter()
+                        .any(|a| a == name || a.strip_prefix("dev:") == Some(name.as_str()))
+                })
         })
         .cloned()
         .collect()
+}
+
+/// CreateUserPoolClient / UpdateUserPoolClient: every name in ReadAttributes
+/// must be an attribute of the pool's schema (`dev:<name>` for a developer-only
+/// one); every name in WriteAttributes too, and never `sub`, `identities` or a
+/// developer-only attribute. (Listing a verified flag is accepted, but a user
+/// still cannot write it.)
+pub(crate) fn check_client_permissions(
+    pool: &UserPool,
+    client: &AppClient,
+    creating: bool,
+) -> DomainResult<()> {
+    let doing = if creating { "creating" } else { "updating" };
+    let known = |name: &str| match name.strip_prefix("dev:") {
+        Some(rest) => pool.attribute(rest).is_some_and(|a| a.developer_only),
+        None => pool.attribute(name).is_some(),
+    };
+    let reads = client
+        .attribute_permissions("ReadAttributes")
+        .unwrap_or_default();
+    if reads.iter().any(|name| !known(name)) {
+        return Err(DomainError::InvalidParameter(format!(
+            "Invalid read attributes specified while {doing} a client"
+        )));
+    }
+    let writes = client
+        .attribute_permissions("WriteAttributes")
+        .unwrap_or_default();
+    let writable = |name: &str| {
+        !name.starts_with("dev:")
+            && name != "sub"
+            && name != "identities"
+            && pool.attribute(name).is_some_and(|a| !a.developer_only)
+    };
+    if writes.iter().any(|name| !writable(name)) {
+        return Err(DomainError::InvalidParameter(format!(
+            "Invalid write attributes specified while {doing} a client"
+        )));
+    }
+    Ok(())
 }
