@@ -23,7 +23,11 @@ impl Service {
                 "SignUp is not permitted for this user pool".into(),
             ));
         }
-        attribute_rights::check_user_writes(&pool, &client, attributes.iter().map(|(n, _)| n.as_str()))?;
+        attribute_rights::check_user_writes(
+            &pool,
+            &client,
+            attributes.iter().map(|(n, _)| n.as_str()),
+        )?;
         Self::check_new_password(
             &pool,
             password,

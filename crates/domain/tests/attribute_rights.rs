@@ -118,7 +118,10 @@ async fn new_password_answer_obeys_write_attributes() {
         );
         assert_eq!(err, not_authorized(UNAUTHORIZED), "{attribute:?}");
     }
-    assert_eq!(h.status(&pool, "bob").await.as_str(), "FORCE_CHANGE_PASSWORD");
+    assert_eq!(
+        h.status(&pool, "bob").await.as_str(),
+        "FORCE_CHANGE_PASSWORD"
+    );
     let outcome = h
         .respond_new_password(&client, "bob", Some(&session), PASSWORD, &[("name", "Bob")])
         .await
@@ -139,7 +142,11 @@ async fn update_and_delete_obey_the_rule() {
     h.confirmed_user_with(
         &pool,
         "alice",
-        &[("name", "Al"), ("custom:role", "reader"), ("nickname", "al")],
+        &[
+            ("name", "Al"),
+            ("custom:role", "reader"),
+            ("nickname", "al"),
+        ],
         PASSWORD,
     )
     .await;
@@ -150,7 +157,11 @@ async fn update_and_delete_obey_the_rule() {
         ("dev:custom:secret", "x"),
         ("nickname", "x"),
     ] {
-        let err = error_of(h.svc.update_user_attributes(&token, &pairs(&[attribute])).await);
+        let err = error_of(
+            h.svc
+                .update_user_attributes(&token, &pairs(&[attribute]))
+                .await,
+        );
         assert_eq!(err, not_authorized(UNAUTHORIZED), "{attribute:?}");
     }
     let err = error_of(
@@ -181,7 +192,11 @@ async fn delete_user_attributes_removes_writable_attributes() {
         .await
         .unwrap();
     assert_eq!(h.get_user(&pool, "alice").await.attribute("nickname"), None);
-    let err = error_of(h.svc.delete_user_attributes(&token, &strings(&["sub"])).await);
+    let err = error_of(
+        h.svc
+            .delete_user_attributes(&token, &strings(&["sub"]))
+            .await,
+    );
     assert_eq!(err, not_authorized(UNAUTHORIZED));
 }
 
@@ -195,7 +210,11 @@ async fn read_attributes_filter_get_user_and_the_id_token() {
     h.confirmed_user_with(
         &pool,
         "alice",
-        &[("email", "a@example.com"), ("name", "Al"), ("custom:role", "x")],
+        &[
+            ("email", "a@example.com"),
+            ("name", "Al"),
+            ("custom:role", "x"),
+        ],
         PASSWORD,
     )
     .await;
@@ -220,15 +239,41 @@ async fn clients_may_only_name_attributes_of_the_schema() {
     let h = Harness::new();
     let pool = pool_with_customs(&h).await;
     for (key, names, message) in [
-        ("ReadAttributes", &["email", "custom:nope"][..], "Invalid read attributes specified while creating a client"),
-        ("WriteAttributes", &["nickname", "nope"][..], "Invalid write attributes specified while creating a client"),
-        ("WriteAttributes", &["sub"][..], "Invalid write attributes specified while creating a client"),
-        ("WriteAttributes", &["identities"][..], "Invalid write attributes specified while creating a client"),
-        ("WriteAttributes", &["custom:secret"][..], "Invalid write attributes specified while creating a client"),
-        ("WriteAttributes", &["dev:custom:secret"][..], "Invalid write attributes specified while creating a client"),
+        (
+            "ReadAttributes",
+            &["email", "custom:nope"][..],
+            "Invalid read attributes specified while creating a client",
+        ),
+        (
+            "WriteAttributes",
+            &["nickname", "nope"][..],
+            "Invalid write attributes specified while creating a client",
+        ),
+        (
+            "WriteAttributes",
+            &["sub"][..],
+            "Invalid write attributes specified while creating a client",
+        ),
+        (
+            "WriteAttributes",
+            &["identities"][..],
+            "Invalid write attributes specified while creating a client",
+        ),
+        (
+            "WriteAttributes",
+            &["custom:secret"][..],
+            "Invalid write attributes specified while creating a client",
+        ),
+        (
+            "WriteAttributes",
+            &["dev:custom:secret"][..],
+            "Invalid write attributes specified while creating a client",
+        ),
     ] {
         let mut settings = client_settings(ALL_FLOWS);
-        settings.extra.insert(key.into(), serde_json::Value::from(strings(names)));
+        settings
+            .extra
+            .insert(key.into(), serde_json::Value::from(strings(names)));
         let err = error_of(h.create_client(&pool, settings).await);
         assert_eq!(err, invalid_parameter(message), "{key} {names:?}");
     }
@@ -236,8 +281,13 @@ async fn clients_may_only_name_attributes_of_the_schema() {
     let client = h
         .client_with_permissions(&pool, "ReadAttributes", &["dev:custom:secret"])
         .await;
-    h.confirmed_user_with(&pool, "alice", &[("custom:secret", "s"), ("name", "Al")], PASSWORD)
-        .await;
+    h.confirmed_user_with(
+        &pool,
+        "alice",
+        &[("custom:secret", "s"), ("name", "Al")],
+        PASSWORD,
+    )
+    .await;
     let tokens = h.sign_in(&client, "alice", PASSWORD).await;
     let user = h.svc.get_user(&tokens.access_token).await.unwrap();
     assert_eq!(user.attribute("custom:secret"), Some("s"));

@@ -27,7 +27,10 @@ async fn both_spellings_find_the_user_created_with_either() {
             DomainError::UsernameExists("User account already exists".into())
         );
         let err = error_of(h.sign_up(&client, other, PASSWORD, &[]).await);
-        assert_eq!(err, DomainError::UsernameExists("User already exists".into()));
+        assert_eq!(
+            err,
+            DomainError::UsernameExists("User already exists".into())
+        );
     }
 }
 
@@ -58,14 +61,20 @@ async fn alias_values_are_normalised() {
         )
         .await;
     assert_eq!(user.attribute("email"), Some("jos\u{e9}@example.com"));
-    assert_eq!(h.get_user(&pool, "jos\u{e9}@example.com").await.username, "u1");
+    assert_eq!(
+        h.get_user(&pool, "jos\u{e9}@example.com").await.username,
+        "u1"
+    );
     assert_eq!(h.get_user(&pool, "Ren\u{e9}e").await.username, "u1");
     h.sign_in(&client, "jos\u{e9}@example.com", PASSWORD).await;
     let err = error_of(
         h.create_user(
             &pool,
             "u2",
-            &[("email", "jos\u{e9}@example.com"), ("email_verified", "true")],
+            &[
+                ("email", "jos\u{e9}@example.com"),
+                ("email_verified", "true"),
+            ],
             Some(TEMP_PASSWORD),
         )
         .await,

@@ -63,10 +63,10 @@ impl Service {
         // What the client may read, as GetUser would show it.
         let attributes: serde_json::Map<String, Value> =
             attribute_rights::readable(client, &user.attributes)
-            .into_iter()
-            .filter(|(name, _)| name != "sub")
-            .map(|(name, value)| (name, Value::String(value)))
-            .collect();
+                .into_iter()
+                .filter(|(name, _)| name != "sub")
+                .map(|(name, value)| (name, Value::String(value)))
+                .collect();
         let required: Vec<String> = pool
             .full_schema()
             .iter()

@@ -56,7 +56,10 @@ pub(crate) fn check_user_writes<'a>(
 }
 
 /// The attributes of `attributes` that `client` may read, in order.
-pub(crate) fn readable(client: &AppClient, attributes: &[(String, String)]) -> Vec<(String, String)> {
+pub(crate) fn readable(
+    client: &AppClient,
+    attributes: &[(String, String)],
+) -> Vec<(String, String)> {
     let allowed = client.attribute_permissions("ReadAttributes");
     attributes
         .iter()

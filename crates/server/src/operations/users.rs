@@ -15,9 +15,9 @@ use userpools_wire::types::{
     AdminSetUserPasswordRequest, AdminSetUserPasswordResponse, AdminUpdateUserAttributesRequest,
     AdminUpdateUserAttributesResponse, AttributeType, ChangePasswordRequest,
     ChangePasswordResponse, DeleteUserAttributesRequest, DeleteUserAttributesResponse,
-    DeleteUserRequest, GetUserRequest, GetUserResponse, ListUsersRequest,
-    ListUsersResponse, SignUpRequest, SignUpResponse, UpdateUserAttributesRequest,
-    UpdateUserAttributesResponse, UserType,
+    DeleteUserRequest, GetUserRequest, GetUserResponse, ListUsersRequest, ListUsersResponse,
+    SignUpRequest, SignUpResponse, UpdateUserAttributesRequest, UpdateUserAttributesResponse,
+    UserType,
 };
 
 use super::convert::{FromWire, ToWire};
