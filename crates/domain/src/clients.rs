@@ -11,6 +11,7 @@ use crate::model::{
 };
 use crate::persist::{decode_page_token, encode_page_token, from_json, retry_on_conflict, to_json};
 use crate::service::Service;
+use crate::users::attribute_rights;
 use crate::{random, srp};
 
 /// Characters of client ids and generated secrets.
@@ -132,7 +133,7 @@ impl Service {
         settings: ClientSettings,
         secret: Option<NewClientSecret>,
     ) -> DomainResult<AppClient> {
-        self.load_pool(pool_id).await?;
+        let (pool, _) = self.load_pool(pool_id).await?;
         let now = self.now_ms();
         let mut client = AppClient {
             pool_id: pool_id.to_owned(),
@@ -151,6 +152,7 @@ impl Service {
             extra: Default::default(),
         };
         Self::apply_client_settings(&mut client, settings)?;
+        attribute_rights::check_client_permissions(&pool, &client, true)?;
         // A conflict here means the random id is taken: draw another.
         let template = &client;
         let secret = &secret;
@@ -231,6 +233,8 @@ impl Service {
         retry_on_conflict("the client", move || async move {
             let (mut client, version) = self.load_client(pool_id, client_id).await?;
             Self::apply_client_settings(&mut client, settings.clone())?;
+            let (pool, _) = self.load_pool(pool_id).await?;
+            attribute_rights::check_client_permissions(&pool, &client, false)?;
             client.modified_ms = self.now_ms();
             let row = ClientRow {
                 pool_id: pool_id.to_owned(),

@@ -4,6 +4,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::model::{User, UserStatus};
 use crate::policy::PolicyMessagePrefix;
 use crate::service::Service;
+use crate::users::attribute_rights;
 
 impl Service {
     /// SignUp through an app client: the user starts UNCONFIRMED.
@@ -22,6 +23,11 @@ impl Service {
                 "SignUp is not permitted for this user pool".into(),
             ));
         }
+        attribute_rights::check_user_writes(
+            &pool,
+            &client,
+            attributes.iter().map(|(n, _)| n.as_str()),
+        )?;
         Self::check_new_password(
             &pool,
             password,

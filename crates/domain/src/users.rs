@@ -3,11 +3,13 @@
 //! access-token-authorised operations (submodules).
 
 mod admin;
+pub(crate) mod attribute_rights;
 mod attributes;
 mod list;
 mod passwords;
 mod self_service;
 
+use unicode_normalization::UnicodeNormalization;
 use userpools_storage::{StoreError, UniqueKey, UserKey, UserRow, UserWrite};
 
 use crate::error::{DomainError, DomainResult};
@@ -17,6 +19,18 @@ use crate::service::Service;
 use attributes::looks_like_uuid;
 
 pub use passwords::PASSWORD_HISTORY_MESSAGE;
+
+/// `value` in Unicode normalisation form C, so that composed and decomposed
+/// spellings (`josé` as `e` + U+0301 or as U+00E9) name the same user.
+pub(crate) fn nfc(value: &str) -> String {
+    value.nfc().collect()
+}
+
+/// The lookup key of a username or alias value: NFC, then case-folded unless
+/// the pool is case sensitive (NFC again, as folding may decompose).
+fn lookup_key(pool: &UserPool, value: &str) -> String {
+    nfc(&pool.normalise(&nfc(value)))
+}
 
 /// A user as loaded, with the row version it was read at.
 #[derive(Debug, Clone)]
@@ -37,21 +51,21 @@ impl Service {
         let email_key = user.attribute("email").and_then(|email| {
             let active = pool.has_username_attribute("email")
                 || (pool.has_alias("email") && verified("email_verified"));
-            active.then(|| pool.normalise(email))
+            active.then(|| lookup_key(pool, email))
         });
         let phone_key = user.attribute("phone_number").and_then(|phone| {
             let active = pool.has_username_attribute("phone_number")
                 || (pool.has_alias("phone_number") && verified("phone_number_verified"));
-            active.then(|| phone.to_owned())
+            active.then(|| nfc(phone))
         });
         let preferred_username_key = user
             .attribute("preferred_username")
             .filter(|_| pool.has_alias("preferred_username"))
-            .map(|p| pool.normalise(p));
+            .map(|p| lookup_key(pool, p));
         Ok(UserRow {
             pool_id: pool.id.clone(),
             username: user.username.clone(),
-            username_key: pool.normalise(&user.username),
+            username_key: lookup_key(pool, &user.username),
             sub: user.sub().to_owned(),
             email_key,
             phone_key,
@@ -67,7 +81,8 @@ impl Service {
         pool: &UserPool,
         name: &str,
     ) -> DomainResult<Option<LoadedUser>> {
-        let normalised = pool.normalise(name);
+        let name = &nfc(name);
+        let normalised = lookup_key(pool, name);
         let lower = name.to_lowercase();
         let mut keys = Vec::with_capacity(5);
         // A `sub` always names its own user, even when another user's
@@ -121,7 +136,7 @@ impl Service {
         name: &str,
         change: impl FnMut(&mut User) -> DomainResult<R> + Send,
     ) -> DomainResult<(User, R)> {
-        let key = pool.normalise(name);
+        let key = lookup_key(pool, name);
         let _local = self.user_locks().lock(format!("{}/{key}", pool.id)).await;
         let _shared = match self.store().lock_user(&pool.id, &key).await {
             Ok(lock) => lock,

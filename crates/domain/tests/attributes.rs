@@ -213,9 +213,10 @@ async fn self_service_cannot_set_verification_flags() {
             .update_user_attributes(&tokens.access_token, &pairs(&[("email_verified", "true")]))
             .await,
     );
+    // A user never writes a verified flag (issue 12 item 1).
     assert_eq!(
         err,
-        invalid_parameter("Cannot modify the non-mutable attribute email_verified")
+        not_authorized("A client attempted to write unauthorized attribute")
     );
 }
 

@@ -13,6 +13,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::model::{AppClient, User, UserPool, UserStatus};
 use crate::policy::{check_password_edges, PolicyMessagePrefix};
 use crate::service::Service;
+use crate::users::attribute_rights;
 
 const SESSION_CONTEXT: &[u8] = b"challenge-session";
 
@@ -59,12 +60,13 @@ impl Service {
             &serde_json::to_vec(&session).unwrap_or_default(),
         );
         let session_token = B64URL.encode(B64.decode(sealed).unwrap_or_default());
-        let attributes: serde_json::Map<String, Value> = user
-            .attributes
-            .iter()
-            .filter(|(name, _)| name != "sub")
-            .map(|(name, value)| (name.clone(), Value::String(value.clone())))
-            .collect();
+        // What the client may read, as GetUser would show it.
+        let attributes: serde_json::Map<String, Value> =
+            attribute_rights::readable(client, &user.attributes)
+                .into_iter()
+                .filter(|(name, _)| name != "sub")
+                .map(|(name, value)| (name, Value::String(value)))
+                .collect();
         let required: Vec<String> = pool
             .full_schema()
             .iter()
@@ -140,6 +142,11 @@ impl Service {
                     .map(|name| (name.to_owned(), v.clone()))
             })
             .collect();
+        attribute_rights::check_user_writes(
+            pool,
+            client,
+            attributes.iter().map(|(name, _)| name.as_str()),
+        )?;
         Self::check_attributes(pool, &attributes, false)?;
         for (name, _) in &attributes {
             let required = pool.attribute(name).is_some_and(|a| a.required);

@@ -118,15 +118,7 @@ impl Service {
         let keys = self.signing_keys(&pool.id).await?;
         let event_id = uuid::Uuid::new_v4().to_string();
         // The ID token carries only what the client may read (ReadAttributes).
-        let readable: Vec<(String, String)> = match client.attribute_permissions("ReadAttributes") {
-            Some(allowed) => user
-                .attributes
-                .iter()
-                .filter(|(name, _)| allowed.contains(name))
-                .cloned()
-                .collect(),
-            None => user.attributes.clone(),
-        };
+        let readable = crate::users::attribute_rights::readable(client, &user.attributes);
         let context = TokenContext {
             issuer: self.issuer_base_url(),
             pool_id: &pool.id,

@@ -3,6 +3,7 @@
 use crate::error::{DomainError, DomainResult};
 use crate::model::{AttributeDataType, User, UserPool, UserStatus};
 use crate::service::Service;
+use crate::users::nfc;
 
 pub(crate) fn looks_like_email(value: &str) -> bool {
     let mut parts = value.splitn(2, '@');
@@ -94,9 +95,19 @@ impl Service {
         status: UserStatus,
     ) -> DomainResult<User> {
         Self::check_attributes(pool, attributes, true)?;
+        // Usernames and alias values are stored in NFC (see `users::nfc`).
+        let username = nfc(username);
+        let username = username.as_str();
+        let attributes: Vec<(String, String)> = attributes
+            .iter()
+            .map(|(name, value)| match name.as_str() {
+                "email" | "phone_number" | "preferred_username" => (name.clone(), nfc(value)),
+                _ => (name.clone(), value.clone()),
+            })
+            .collect();
         let sub = uuid::Uuid::new_v4().to_string();
         let mut user = User::new(username.to_owned(), sub.clone(), status, self.now_ms());
-        for (name, value) in attributes {
+        for (name, value) in &attributes {
             if !value.is_empty() {
                 user.set_attribute(name, Some(value));
             }

@@ -1,7 +1,8 @@
 //! Users: SignUp, AdminConfirmSignUp, AdminCreateUser, AdminGetUser,
 //! AdminDeleteUser, ListUsers, Admin(Update|Delete)UserAttributes,
 //! Admin(Enable|Disable)User, AdminSetUserPassword, and what a user does with
-//! an access token: GetUser, ChangePassword, UpdateUserAttributes, DeleteUser.
+//! an access token: GetUser, ChangePassword, UpdateUserAttributes,
+//! DeleteUserAttributes, DeleteUser.
 
 use userpools_domain::model::{MessageAction, User};
 use userpools_domain::service::Service;
@@ -13,9 +14,10 @@ use userpools_wire::types::{
     AdminEnableUserRequest, AdminEnableUserResponse, AdminGetUserRequest, AdminGetUserResponse,
     AdminSetUserPasswordRequest, AdminSetUserPasswordResponse, AdminUpdateUserAttributesRequest,
     AdminUpdateUserAttributesResponse, AttributeType, ChangePasswordRequest,
-    ChangePasswordResponse, DeleteUserRequest, GetUserRequest, GetUserResponse, ListUsersRequest,
-    ListUsersResponse, SignUpRequest, SignUpResponse, UpdateUserAttributesRequest,
-    UpdateUserAttributesResponse, UserType,
+    ChangePasswordResponse, DeleteUserAttributesRequest, DeleteUserAttributesResponse,
+    DeleteUserRequest, GetUserRequest, GetUserResponse, ListUsersRequest, ListUsersResponse,
+    SignUpRequest, SignUpResponse, UpdateUserAttributesRequest, UpdateUserAttributesResponse,
+    UserType,
 };
 
 use super::convert::{FromWire, ToWire};
@@ -250,6 +252,16 @@ pub(super) async fn update_user_attributes(
     Ok(UpdateUserAttributesResponse {
         code_delivery_details_list: Some(Vec::new()),
     })
+}
+
+pub(super) async fn delete_user_attributes(
+    service: &Service,
+    input: DeleteUserAttributesRequest,
+) -> DomainResult<DeleteUserAttributesResponse> {
+    service
+        .delete_user_attributes(input.access_token.expose(), &input.user_attribute_names)
+        .await?;
+    Ok(DeleteUserAttributesResponse {})
 }
 
 pub(super) async fn delete_user(
