@@ -133,11 +133,13 @@ impl Timer<'_> {
                 &crate::srp::timestamp(now),
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(json!({"ClientId": self.client_id, "ChallengeName": "PASSWORD_VERIFIER",
+        Ok(
+            json!({"ClientId": self.client_id, "ChallengeName": "PASSWORD_VERIFIER",
                   "ChallengeResponses": {"USERNAME": user_id,
                       "PASSWORD_CLAIM_SECRET_BLOCK": field("SECRET_BLOCK"),
                       "PASSWORD_CLAIM_SIGNATURE": proof.signature,
-                      "TIMESTAMP": proof.timestamp}}))
+                      "TIMESTAMP": proof.timestamp}}),
+        )
     }
 }
 
@@ -171,7 +173,9 @@ pub async fn run(target: Arc<Target>, setup: &Setup, samples: usize) -> anyhow::
     let mut failures = 0usize;
     // Warm-up (untimed): connections, caches, the fixed-base table.
     for flow in Flow::ALL {
-        timer.time(flow, &format!("ghost-warm-{}", rng.gen::<u32>())).await?;
+        timer
+            .time(flow, &format!("ghost-warm-{}", rng.gen::<u32>()))
+            .await?;
     }
     for _ in 0..samples {
         for (f, flow) in Flow::ALL.into_iter().enumerate() {

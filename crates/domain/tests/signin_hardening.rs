@@ -12,7 +12,9 @@ use userpools_domain::model::{AppClient, UserPool};
 const WRONG: &str = "Wr0ng!pass";
 
 fn is_min_hex(s: &str) -> bool {
-    !s.is_empty() && !s.starts_with('0') && s.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+    !s.is_empty()
+        && !s.starts_with('0')
+        && s.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 async fn hiding_pool_and_alice(h: &Harness) -> (UserPool, AppClient) {
@@ -28,15 +30,24 @@ async fn unknown_user_round_one_has_the_shape_of_a_real_users() {
     let (_, client) = hiding_pool_and_alice(&h).await;
     let (_, real) = h.srp_start(&client, "alice").await.unwrap();
     let (_, ghost) = h.srp_start(&client, "GHOST").await.unwrap();
-    let keys = |p: &std::collections::BTreeMap<String, String>| p.keys().cloned().collect::<Vec<_>>();
+    let keys =
+        |p: &std::collections::BTreeMap<String, String>| p.keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&real), keys(&ghost));
     // The normalised name, as a real user's username (not a UUID).
     assert_eq!(ghost["USER_ID_FOR_SRP"], "ghost");
     assert_eq!(ghost["USERNAME"], "ghost");
     assert_eq!(real["USER_ID_FOR_SRP"], "alice");
     for p in [&real, &ghost] {
-        assert!(is_min_hex(&p["SALT"]) && p["SALT"].len() > 20, "{}", p["SALT"]);
-        assert!(is_min_hex(&p["SRP_B"]) && p["SRP_B"].len() > 700, "{}", p["SRP_B"]);
+        assert!(
+            is_min_hex(&p["SALT"]) && p["SALT"].len() > 20,
+            "{}",
+            p["SALT"]
+        );
+        assert!(
+            is_min_hex(&p["SRP_B"]) && p["SRP_B"].len() > 700,
+            "{}",
+            p["SRP_B"]
+        );
     }
     assert!((real["SECRET_BLOCK"].len() as i64 - ghost["SECRET_BLOCK"].len() as i64).abs() < 16);
 }
@@ -50,7 +61,10 @@ async fn simulated_salt_is_stable_and_srp_b_fresh_like_a_real_users() {
         let (_, second) = h.srp_start(&client, name).await.unwrap();
         assert_eq!(first["SALT"], second["SALT"], "{name}: stable salt");
         assert_eq!(first["USER_ID_FOR_SRP"], second["USER_ID_FOR_SRP"]);
-        assert_ne!(first["SRP_B"], second["SRP_B"], "{name}: a fresh b every time");
+        assert_ne!(
+            first["SRP_B"], second["SRP_B"],
+            "{name}: a fresh b every time"
+        );
     }
     let (_, ghost) = h.srp_start(&client, "ghost").await.unwrap();
     let (_, other) = h.srp_start(&client, "ghost2").await.unwrap();
@@ -85,7 +99,10 @@ async fn unknown_user_password_sign_in_is_incorrect_on_every_flow() {
     let (pool, client) = hiding_pool_and_alice(&h).await;
     let err = error_of(h.password_sign_in(&client, "ghost", WRONG).await);
     assert_eq!(err, not_authorized(INCORRECT));
-    let err = error_of(h.admin_password_sign_in(&pool, &client, "ghost", WRONG).await);
+    let err = error_of(
+        h.admin_password_sign_in(&pool, &client, "ghost", WRONG)
+            .await,
+    );
     assert_eq!(err, not_authorized(INCORRECT));
     let err = error_of(h.srp_sign_in(&pool, &client, "ghost", WRONG).await);
     assert_eq!(err, not_authorized(INCORRECT));
@@ -161,7 +178,14 @@ async fn one_round_one_allows_a_single_guess() {
         .await;
     assert_eq!(error_of(wrong), not_authorized(INCORRECT));
     let right = h
-        .srp_prove(&pool, &client, &srp, &parameters, PASSWORD, &timestamp_now())
+        .srp_prove(
+            &pool,
+            &client,
+            &srp,
+            &parameters,
+            PASSWORD,
+            &timestamp_now(),
+        )
         .await;
     assert_eq!(error_of(right), not_authorized(SESSION_EXPIRED));
     assert_eq!(h.get_user(&pool, "alice").await.failed_sign_ins, 1);
