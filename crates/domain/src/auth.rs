@@ -332,12 +332,13 @@ impl Service {
         Ok(())
     }
 
-    /// The stable salt and verifier of a simulated user (an unknown name, or
-    /// a user without a password), derived from the master key and the name.
+    /// The salt and verifier of a simulated user (an unknown name, or a user
+    /// without a password): the salt stable, derived from the master key, pool
+    /// and name; the verifier [`srp6a::simulated_verifier`].
     fn simulated_credential(&self, pool: &UserPool, name: &str) -> (srp6a::Salt, srp6a::Verifier) {
         let key = self.master_key().derive(SIMULATED_KEY_LABEL);
         let (salt, _) = srp6a::fake_salt_and_user_id(&key, &pool.id, name);
-        (salt, srp6a::fake_verifier(&key, &pool.id, name))
+        (salt, srp6a::simulated_verifier())
     }
 
     /// After the password was proven: the refusals kept until now when

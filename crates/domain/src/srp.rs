@@ -559,23 +559,25 @@ pub fn fake_salt_and_user_id(key: &[u8], user_pool_id: &str, username: &str) -> 
     )
 }
 
-/// A simulated verifier for an unknown user, stable for the same `key`, pool and
-/// `username`: an HMAC-derived element of the group squared (so that, like a real
-/// verifier `g^x`, it is a quadratic residue mod `N`). It costs a few HMACs and one
-/// product, like opening a stored credential, not an exponentiation.
-pub fn fake_verifier(key: &[u8], user_pool_id: &str, username: &str) -> Verifier {
-    let mut bytes = [0u8; ELEMENT_LEN];
-    for (i, chunk) in bytes.chunks_mut(32).enumerate() {
-        let label = [b"userpools srp fake verifier ".as_slice(), &[i as u8]].concat();
-        let tag = labeled_hmac(key, &label, user_pool_id, username);
-        chunk.copy_from_slice(&tag.as_ref()[..chunk.len()]);
-    }
-    let mut r = U3072::from_be_slice(&bytes).rem_vartime(&group::n_nonzero());
-    bytes.fill(0);
-    if r == U3072::ZERO {
-        r = U3072::ONE; // probability ~2^-3072
-    }
-    let r_fe = Fe::new(&r);
-    group::wipe(&mut r);
-    Verifier(group::mul(&r_fe, &r_fe).retrieve())
+/// The verifier of every simulated user (an unknown name, or a user without a password):
+/// one per process, computed once. Nothing observable depends on it: `SRP_B = k·v + g^b`
+/// with a fresh secret `b` looks alike for any `v`, and a simulated round 2 always fails.
+/// Cloning it costs less than opening a stored credential, so an unknown name's round 1
+/// is no slower than a real user's.
+pub fn simulated_verifier() -> Verifier {
+    static VERIFIER: std::sync::OnceLock<Verifier> = std::sync::OnceLock::new();
+    VERIFIER
+        .get_or_init(|| {
+            let mut seed = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut seed);
+            let verifier = compute_verifier(
+                "us-east-1_simulated",
+                "simulated",
+                &hex::encode(seed),
+                &Salt::from_bytes(&seed),
+            );
+            seed.fill(0);
+            verifier
+        })
+        .clone()
 }
