@@ -314,10 +314,21 @@ impl Service {
         name: &str,
         password: Option<&str>,
     ) -> DomainResult<()> {
+        // The steps of a real user's counted attempt (`modify_user`): the
+        // user's locks, a read under them, then one write.
+        let key = pool.normalise(name);
+        let _local = self.user_locks().lock(format!("{}/{key}", pool.id)).await;
+        let _shared = self
+            .store()
+            .lock_user(&pool.id, &key)
+            .await
+            .unwrap_or_else(|_| userpools_storage::UserLock::none());
+        std::hint::black_box(self.find_user(pool, name).await?.is_some());
         let marker = format!("sign-in-unknown/{}", uuid::Uuid::new_v4());
         self.store()
             .put_marker(&marker, self.now_ms() + FAILURE_RESET_MS)
             .await?;
+        drop((_local, _shared));
         if let Some(password) = password {
             let normalised = pool.normalise(name);
             let (salt, verifier) = self.simulated_credential(pool, &normalised);
