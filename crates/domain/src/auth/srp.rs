@@ -112,7 +112,9 @@ impl Service {
         if pool.username_attributes.is_empty() && !alias_shaped {
             return (normalised.clone(), normalised);
         }
-        let key = self.master_key().derive(super::SIMULATED_KEY_LABEL);
+        let key = self
+            .master_key()
+            .derive(super::attempts::SIMULATED_KEY_LABEL);
         let (_, uuid) = srp::fake_salt_and_user_id(&key, &pool.id, &normalised);
         (uuid, normalised)
     }
