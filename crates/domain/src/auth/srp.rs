@@ -158,7 +158,11 @@ impl Service {
         if self.now_ms() - block.issued_ms > SRP_ROUND_TRIP_MS {
             return Err(not_authorized(SESSION_EXPIRED));
         }
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, block_text.as_bytes());
+        let raw_block = B64
+            .decode(block_text)
+            .map_err(|_| not_authorized(INCORRECT))?;
+        // Keyed by the decoded bytes: another spelling of the same block is the same block.
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &raw_block);
         let marker = format!("srp-block/{}", hex::encode(digest.as_ref()));
         if !self
             .store()
@@ -172,9 +176,6 @@ impl Service {
             .ok()
             .and_then(|bytes| srp::ServerChallenge::from_state_bytes(&bytes).ok())
             .ok_or_else(|| DomainError::Internal("bad SRP state".into()))?;
-        let raw_block = B64
-            .decode(block_text)
-            .map_err(|_| not_authorized(INCORRECT))?;
         let verify = |user_id: &str| {
             srp::verify_signature(&state, &pool.id, user_id, &raw_block, timestamp, signature)
         };
