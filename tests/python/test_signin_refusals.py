@@ -22,7 +22,6 @@ from helpers import (
 )
 from signin_support import (
     PASSWORD_FLOWS,
-    UUID_RE,
     SrpClient,
     assert_tokens,
     federated_user,
@@ -325,8 +324,8 @@ def test_unknown_user_prevent_existence_errors(cognito, flow):
 
 @pytest.mark.parametrize("admin", [False, True])
 def test_unknown_user_prevent_existence_errors_srp(cognito, admin):
-    """Round 1 answers like for a real user (stable fake SALT and UUID USER_ID_FOR_SRP per
-    username and pool); round 2 fails with the generic message."""
+    """Round 1 answers like for a real user (stable fake SALT per username and pool, and the
+    name as USER_ID_FOR_SRP, issue 12 item 2); round 2 fails with the generic message."""
     app = make_app(cognito, prevent="ENABLED")
     real_pw = strong_password()
     real = app.user("realuser", permanent=real_pw)
@@ -337,7 +336,7 @@ def test_unknown_user_prevent_existence_errors_srp(cognito, admin):
     assert r1["ChallengeName"] == "PASSWORD_VERIFIER"
     p = r1["ChallengeParameters"]
     assert set(p) == set(real_r1["ChallengeParameters"])
-    assert UUID_RE.match(p["USER_ID_FOR_SRP"]), p["USER_ID_FOR_SRP"]
+    assert p["USER_ID_FOR_SRP"] == ghost, p["USER_ID_FOR_SRP"]
     assert p["USERNAME"] == p["USER_ID_FOR_SRP"]
     assert re.fullmatch(r"[0-9a-f]+", p["SALT"]) and not p["SALT"].startswith("00")
     assert len(p["SALT"]) >= 16
@@ -359,7 +358,7 @@ def test_fake_srp_identity_is_per_pool(cognito):
     b = make_app(cognito, prevent="ENABLED")
     _, ra = a.srp_start("ghost-same")
     _, rb = b.srp_start("ghost-same")
-    assert ra["ChallengeParameters"]["USER_ID_FOR_SRP"] != rb["ChallengeParameters"]["USER_ID_FOR_SRP"]
+    assert ra["ChallengeParameters"]["SALT"] != rb["ChallengeParameters"]["SALT"]
 
 
 def test_prevent_existence_errors_wrong_password_same_answer(cognito):

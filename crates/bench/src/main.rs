@@ -9,6 +9,8 @@
 //!     --scenario admin-set-user-password --concurrency 32 --duration 10
 //! userpools-bench --endpoint http://127.0.0.1:5000 --server-pid 1234 --label moto \
 //!     --scenario all --users 1000 --state /tmp/moto.json --json-out moto.json
+//! userpools-bench --spawn-server target/release/userpools --users 1500 \
+//!     --enumeration-timing 2000   # existing vs unknown users: see `timing.rs`
 //! ```
 
 mod http;
@@ -17,6 +19,7 @@ mod scenario;
 mod server;
 mod sigv4;
 mod srp;
+mod timing;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -123,6 +126,11 @@ struct Cli {
     /// Also write the results as JSON to this file.
     #[arg(long)]
     json_out: Option<PathBuf>,
+    /// Instead of the scenarios: time N refused sign-ins of seeded users and N of unknown
+    /// names per flow (PreventUserExistenceErrors=ENABLED) and compare (needs --users of
+    /// at least 3N/4).
+    #[arg(long, value_name = "N")]
+    enumeration_timing: Option<usize>,
 }
 
 fn parse_scenarios(names: &[String]) -> anyhow::Result<Vec<Scenario>> {
@@ -174,6 +182,19 @@ fn main() -> anyhow::Result<()> {
             Signer::new(&cli.access_key, &cli.secret_key, &cli.region),
         )?);
         let (setup, not_seeded) = prepare(&cli, target.clone(), spawned.as_ref()).await?;
+        if let Some(samples) = cli.enumeration_timing {
+            if let Some(why) = not_seeded {
+                bail!("{why}");
+            }
+            if setup.users < timing::users_needed(samples) {
+                bail!(
+                    "--enumeration-timing {samples} needs --users {} at least",
+                    timing::users_needed(samples)
+                );
+            }
+            timing::run(target.clone(), &setup, samples).await?;
+            return anyhow::Ok(Vec::new());
+        }
         let load = LoadConfig {
             concurrency: cli.concurrency,
             rate: cli.rate,

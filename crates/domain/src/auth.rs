@@ -3,13 +3,15 @@
 //! [`password`] (USER_PASSWORD_AUTH), [`srp`] (USER_SRP_AUTH and
 //! PASSWORD_VERIFIER), [`new_password`] (NEW_PASSWORD_REQUIRED), [`refresh`]
 //! (REFRESH_TOKEN_AUTH); [`session`] issues and checks tokens and
-//! [`sign_out`] ends sessions.
+//! [`sign_out`] ends sessions; [`attempts`] holds what every password check
+//! shares (status refusals, the lockout count, simulated unknown users).
 //!
 //! Nothing of a sign-in lives in a node's memory: SRP round-1 state travels
 //! sealed in SECRET_BLOCK, challenge sessions are sealed too (with a one-time
 //! marker in the store), and refresh tokens are sealed claims checked against
 //! the user's live sessions.
 
+mod attempts;
 mod new_password;
 mod password;
 mod refresh;
@@ -22,16 +24,11 @@ use std::collections::BTreeMap;
 use crate::error::{DomainError, DomainResult};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{
-    AppClient, ExplicitAuthFlow, PreventUserExistenceErrors, User, UserPool, UserStatus,
-};
+use crate::model::{AppClient, ExplicitAuthFlow, PreventUserExistenceErrors, UserPool};
 use crate::service::Service;
 
 pub(crate) const INCORRECT: &str = "Incorrect username or password.";
 const SESSION_EXPIRED: &str = "Invalid session for the user, session is expired.";
-/// Failed sign-ins forgotten after this quiet period.
-const FAILURE_RESET_MS: i64 = 15 * 60 * 1000;
-
 /// Tokens of a successful sign-in (`AuthenticationResult`).
 #[derive(Clone)]
 pub struct AuthTokens {
@@ -224,95 +221,6 @@ impl Service {
 
     fn hides_user_existence(client: &AppClient) -> bool {
         client.prevent_user_existence_errors == PreventUserExistenceErrors::Enabled
-    }
-
-    /// The error for an unknown user in a sign-in flow.
-    fn unknown_user(client: &AppClient) -> DomainError {
-        if Self::hides_user_existence(client) {
-            not_authorized(INCORRECT)
-        } else {
-            DomainError::user_not_found()
-        }
-    }
-
-    /// Refusals that do not depend on the password: disabled, unconfirmed, reset required.
-    fn check_can_sign_in(client: &AppClient, user: &User) -> DomainResult<()> {
-        if !user.enabled {
-            return Err(not_authorized("User is disabled."));
-        }
-        match user.status {
-            UserStatus::Unconfirmed => Err(DomainError::UserNotConfirmed(
-                "User is not confirmed.".into(),
-            )),
-            UserStatus::ResetRequired if Self::hides_user_existence(client) => {
-                Err(not_authorized(INCORRECT))
-            }
-            UserStatus::ResetRequired => Err(DomainError::PasswordResetRequired(
-                "Password reset required for the user".into(),
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    /// Records a failed sign-in (and the lockout it may start).
-    pub(crate) async fn record_failure(&self, pool: &UserPool, username: &str) -> DomainResult<()> {
-        let now = self.now_ms();
-        self.modify_user(pool, username, |user| {
-            if now - user.last_failed_sign_in_ms > FAILURE_RESET_MS {
-                user.failed_sign_ins = 0;
-            }
-            user.failed_sign_ins += 1;
-            user.last_failed_sign_in_ms = now;
-            if user.failed_sign_ins >= 5 {
-                let seconds = 1i64 << (user.failed_sign_ins - 5).min(10);
-                user.locked_until_ms = now + seconds.min(900) * 1000;
-            }
-            Ok(())
-        })
-        .await?;
-        Ok(())
-    }
-
-    pub(crate) fn check_lockout(&self, user: &User) -> DomainResult<()> {
-        if user.locked_until_ms > self.now_ms() {
-            return Err(not_authorized("Password attempts exceeded"));
-        }
-        Ok(())
-    }
-
-    /// After the password was proven: the temporary-password rules, then a
-    /// NEW_PASSWORD_REQUIRED challenge or tokens.
-    async fn after_password_proven(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        user: &User,
-    ) -> DomainResult<AuthOutcome> {
-        if user.status == UserStatus::ForceChangePassword {
-            if user
-                .temporary_password_expires_ms
-                .is_some_and(|expires| expires <= self.now_ms())
-            {
-                return Err(not_authorized(
-                    "Temporary password has expired and must be reset by an administrator.",
-                ));
-            }
-            self.reset_failures(pool, &user.username).await?;
-            return self.new_password_challenge(pool, client, user);
-        }
-        self.issue_tokens(pool, client, &user.username)
-            .await
-            .map(AuthOutcome::Tokens)
-    }
-
-    async fn reset_failures(&self, pool: &UserPool, username: &str) -> DomainResult<()> {
-        self.modify_user(pool, username, |user| {
-            user.failed_sign_ins = 0;
-            user.locked_until_ms = 0;
-            Ok(())
-        })
-        .await?;
-        Ok(())
     }
 
     /// InitiateAuth and AdminInitiateAuth.

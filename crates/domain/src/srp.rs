@@ -558,3 +558,26 @@ pub fn fake_salt_and_user_id(key: &[u8], user_pool_id: &str, username: &str) -> 
         uuid.hyphenated().to_string(),
     )
 }
+
+/// The verifier of every simulated user (an unknown name, or a user without a password):
+/// one per process, computed once. Nothing observable depends on it: `SRP_B = k·v + g^b`
+/// with a fresh secret `b` looks alike for any `v`, and a simulated round 2 always fails.
+/// Cloning it costs less than opening a stored credential, so an unknown name's round 1
+/// is no slower than a real user's.
+pub fn simulated_verifier() -> Verifier {
+    static VERIFIER: std::sync::OnceLock<Verifier> = std::sync::OnceLock::new();
+    VERIFIER
+        .get_or_init(|| {
+            let mut seed = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut seed);
+            let verifier = compute_verifier(
+                "us-east-1_simulated",
+                "simulated",
+                &hex::encode(seed),
+                &Salt::from_bytes(&seed),
+            );
+            seed.fill(0);
+            verifier
+        })
+        .clone()
+}

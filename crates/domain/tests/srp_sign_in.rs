@@ -138,7 +138,8 @@ async fn unknown_user_gets_a_simulated_challenge_when_existence_is_hidden() {
     let (_, second) = h.srp_start(&client, "ghost").await.unwrap();
     assert_eq!(first["SALT"], second["SALT"], "stable simulated salt");
     assert_eq!(first["USER_ID_FOR_SRP"], second["USER_ID_FOR_SRP"]);
-    assert!(uuid::Uuid::parse_str(&first["USER_ID_FOR_SRP"]).is_ok());
+    // Like a real user's: the (normalised) name given (issue 12 item 2).
+    assert_eq!(first["USER_ID_FOR_SRP"], "ghost");
     let err = error_of(h.srp_sign_in(&pool, &client, "ghost", PASSWORD).await);
     assert_eq!(err, not_authorized(INCORRECT));
 }

@@ -34,6 +34,9 @@ struct SrpBlock {
 }
 
 impl Service {
+    /// Round 1. With PreventUserExistenceErrors ENABLED an unknown name gets
+    /// the same answer as a real user (see [`Service::simulated_identity`])
+    /// and status refusals wait for round 2.
     pub(super) async fn srp_round_one(
         &self,
         pool: &UserPool,
@@ -42,11 +45,14 @@ impl Service {
         srp_a: &str,
     ) -> DomainResult<AuthOutcome> {
         let bad_a = |_| DomainError::InvalidParameter("Invalid SRP_A value.".into());
+        let hide = Self::hides_user_existence(client);
         let found = self.find_user(pool, username).await?;
         let (user_id, salt, verifier, simulated) = match found {
             Some(loaded) => {
                 let user = loaded.user;
-                Self::check_can_sign_in(client, &user)?;
+                if !hide {
+                    Self::check_can_sign_in(client, &user)?;
+                }
                 match &user.credential {
                     Some(sealed) => {
                         let (salt, verifier) =
@@ -55,35 +61,15 @@ impl Service {
                     }
                     None => {
                         // No password (federated user): answer like an unknown user would.
-                        let (salt, _) = srp::fake_salt_and_user_id(
-                            &self.master_key().derive("srp-fake"),
-                            &pool.id,
-                            &user.username,
-                        );
-                        let verifier = srp::compute_verifier(
-                            &pool.id,
-                            &user.username,
-                            &uuid::Uuid::new_v4().to_string(),
-                            &salt,
-                        );
+                        let (salt, verifier) = self.simulated_credential(pool, &user.username);
                         (user.username.clone(), salt, verifier, true)
                     }
                 }
             }
-            None if Self::hides_user_existence(client) => {
-                let normalised = pool.normalise(username);
-                let (salt, fake_id) = srp::fake_salt_and_user_id(
-                    &self.master_key().derive("srp-fake"),
-                    &pool.id,
-                    &normalised,
-                );
-                let verifier = srp::compute_verifier(
-                    &pool.id,
-                    &fake_id,
-                    &uuid::Uuid::new_v4().to_string(),
-                    &salt,
-                );
-                (fake_id, salt, verifier, true)
+            None if hide => {
+                let (user_id, normalised) = self.simulated_identity(pool, username);
+                let (salt, verifier) = self.simulated_credential(pool, &normalised);
+                (user_id, salt, verifier, true)
             }
             None => return Err(DomainError::user_not_found()),
         };
@@ -113,6 +99,31 @@ impl Service {
         })
     }
 
+    /// `USER_ID_FOR_SRP` of an unknown name, and the normalised name its
+    /// simulated credential derives from: the normalised name itself, as a
+    /// real user's username would be; but where a real user's would differ
+    /// from what was typed (pools signing in by email or phone, whose internal
+    /// usernames are UUIDs, or an email/phone given to a pool with that
+    /// alias) a stable UUID derived from the master key, pool and name.
+    fn simulated_identity(&self, pool: &UserPool, name: &str) -> (String, String) {
+        let normalised = pool.normalise(name);
+        let alias_shaped = (name.contains('@') && pool.has_alias("email"))
+            || (name.starts_with('+') && pool.has_alias("phone_number"));
+        if pool.username_attributes.is_empty() && !alias_shaped {
+            return (normalised.clone(), normalised);
+        }
+        let key = self
+            .master_key()
+            .derive(super::attempts::SIMULATED_KEY_LABEL);
+        let (_, uuid) = srp::fake_salt_and_user_id(&key, &pool.id, &normalised);
+        (uuid, normalised)
+    }
+
+    /// Round 2. The SECRET_BLOCK is single-use: a marker keyed by its digest
+    /// is recorded before anything is verified, so a replayed answer and a
+    /// second guess on one round 1 are refused, on every node. Then the
+    /// attempt is counted (lockout) and the signature checked; a simulated
+    /// block costs the same reads, writes and verification, and always fails.
     pub(super) async fn srp_round_two(
         &self,
         pool: &UserPool,
@@ -147,35 +158,48 @@ impl Service {
         if self.now_ms() - block.issued_ms > SRP_ROUND_TRIP_MS {
             return Err(not_authorized(SESSION_EXPIRED));
         }
-        if block.simulated {
-            return Err(not_authorized(INCORRECT));
+        let raw_block = B64
+            .decode(block_text)
+            .map_err(|_| not_authorized(INCORRECT))?;
+        // Keyed by the decoded bytes: another spelling of the same block is the same block.
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &raw_block);
+        let marker = format!("srp-block/{}", hex::encode(digest.as_ref()));
+        if !self
+            .store()
+            .put_marker(&marker, block.issued_ms + SRP_ROUND_TRIP_MS)
+            .await?
+        {
+            return Err(not_authorized(SESSION_EXPIRED));
         }
-        let Some(loaded) = self.find_user(pool, username).await? else {
-            return Err(Self::unknown_user(client));
-        };
-        let user = loaded.user;
-        if user.username != block.username {
-            return Err(not_authorized(INCORRECT));
-        }
-        Self::check_can_sign_in(client, &user)?;
-        self.check_lockout(&user)?;
         let state = B64
             .decode(&block.state)
             .ok()
             .and_then(|bytes| srp::ServerChallenge::from_state_bytes(&bytes).ok())
             .ok_or_else(|| DomainError::Internal("bad SRP state".into()))?;
-        let raw_block = B64
-            .decode(block_text)
-            .map_err(|_| not_authorized(INCORRECT))?;
-        if !srp::verify_signature(
-            &state,
-            &pool.id,
-            &user.username,
-            &raw_block,
-            timestamp,
-            signature,
-        ) {
-            self.record_failure(pool, &user.username).await?;
+        let verify = |user_id: &str| {
+            srp::verify_signature(&state, &pool.id, user_id, &raw_block, timestamp, signature)
+        };
+        let hide = Self::hides_user_existence(client);
+        let found = self.find_user(pool, username).await?;
+        let user = match found {
+            Some(loaded) if !block.simulated => loaded.user,
+            None if !block.simulated && !hide => return Err(DomainError::user_not_found()),
+            _ => {
+                if hide {
+                    self.simulate_attempt(pool, username, None).await?;
+                }
+                std::hint::black_box(verify(&block.username));
+                return Err(not_authorized(INCORRECT));
+            }
+        };
+        if user.username != block.username {
+            return Err(not_authorized(INCORRECT));
+        }
+        if !hide {
+            Self::check_can_sign_in(client, &user)?;
+        }
+        let user = self.count_attempt(pool, &user.username).await?;
+        if !verify(&user.username) {
             return Err(not_authorized(INCORRECT));
         }
         self.after_password_proven(pool, client, &user).await
