@@ -288,12 +288,24 @@ impl UserPool {
         )
     }
 
-    /// Normalises a sign-in name for lookup (case-folded unless case sensitive).
+    /// A username or alias value as a lookup key: Unicode NFC (composed and decomposed
+    /// spellings are one name), case-folded unless the pool is case sensitive.
     pub fn normalise(&self, value: &str) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        if value.is_ascii() {
+            // ASCII is already NFC and folds to ASCII (the common case, no Unicode pass).
+            return if self.case_sensitive {
+                value.to_owned()
+            } else {
+                value.to_ascii_lowercase()
+            };
+        }
+        let composed: String = value.nfc().collect();
         if self.case_sensitive {
-            value.to_owned()
+            composed
         } else {
-            value.to_lowercase()
+            // Folding may decompose: compose again.
+            composed.to_lowercase().nfc().collect()
         }
     }
 

@@ -27,9 +27,9 @@ pub(crate) fn nfc(value: &str) -> String {
 }
 
 /// The lookup key of a username or alias value: NFC, then case-folded unless
-/// the pool is case sensitive (NFC again, as folding may decompose).
+/// the pool is case sensitive ([`UserPool::normalise`]).
 fn lookup_key(pool: &UserPool, value: &str) -> String {
-    nfc(&pool.normalise(&nfc(value)))
+    pool.normalise(value)
 }
 
 /// A user as loaded, with the row version it was read at.

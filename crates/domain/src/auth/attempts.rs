@@ -52,31 +52,13 @@ impl Service {
         }
     }
 
-    /// Records a failed sign-in (and the lockout it may start).
-    pub(crate) async fn record_failure(&self, pool: &UserPool, username: &str) -> DomainResult<()> {
-        let now = self.now_ms();
-        self.modify_user(pool, username, |user| {
-            count_failure(user, now);
-            Ok(())
-        })
-        .await?;
-        Ok(())
-    }
-
-    pub(crate) fn check_lockout(&self, user: &User) -> DomainResult<()> {
-        if user.locked_until_ms > self.now_ms() {
-            return Err(not_authorized(LOCKED));
-        }
-        Ok(())
-    }
-
     /// Counts a sign-in attempt as failed *before* its password is checked,
     /// in one conditional write of the user's row (retried on conflict), so
     /// that concurrent guesses, on any node, are checked one after the other
     /// against the lockout rule: a locked user is refused (and the attempt
     /// does not count). A proven password then resets the count. Returns the
     /// user as written.
-    pub(super) async fn count_attempt(
+    pub(crate) async fn count_attempt(
         &self,
         pool: &UserPool,
         username: &str,

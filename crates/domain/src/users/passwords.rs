@@ -189,7 +189,9 @@ impl Service {
                 "Attempt limit exceeded, please try after some time.".into(),
             ));
         }
-        self.check_lockout(&user)?;
+        // Counted before the check, as a sign-in is: concurrent wrong guesses cannot
+        // check more previous passwords than the lockout allows.
+        let user = self.count_attempt(&pool, &user.username).await?;
         let previous_ok = match (&user.credential, previous) {
             (Some(sealed), Some(previous)) => {
                 self.credential_matches(&pool.id, &user.username, sealed, previous)?
@@ -198,11 +200,12 @@ impl Service {
             _ => false,
         };
         if !previous_ok {
-            self.record_failure(&pool, &user.username).await?;
             return Err(not_authorized(INCORRECT));
         }
         let credential = self.seal_credential(&pool.id, &user.username, proposed);
         self.modify_user(&pool, &user.username, |user| {
+            user.failed_sign_ins = 0;
+            user.locked_until_ms = 0;
             user.password_changes_ms.retain(|t| now - *t < 3_600_000);
             user.password_changes_ms.push(now);
             self.apply_password(&pool, user, &credential, proposed, true)
