@@ -142,7 +142,7 @@ async fn dispatch(
             ));
         }
     }
-    let request = RequestContext::decode(operation, body);
+    let mut request = RequestContext::decode(operation, body);
     if operation.spec().requires_sigv4 {
         let signed = sigv4::SignedRequest {
             method: method.as_str(),
@@ -167,6 +167,8 @@ async fn dispatch(
             state.service.account_id(),
         )?;
     }
+    // Junk takes no quota tokens: the body is validated first (issue 12 item 6).
+    request.check()?;
     // Throttled requests change nothing: the quota is checked before the operation runs.
     state.quotas.admit(&request).await?;
     operations::call(&state.service, request).await
