@@ -6,6 +6,7 @@
 //! of these read.
 
 pub mod config;
+pub mod connections;
 mod errors;
 pub mod iam;
 mod operations;
@@ -28,6 +29,7 @@ use userpools_domain::service::Service;
 use userpools_wire::{codec, WireError};
 
 pub use config::{Config, ConfigError};
+pub use connections::Limits;
 pub use errors::domain_to_wire;
 pub use iam::Authority;
 pub use operations::IMPLEMENTED as IMPLEMENTED_OPERATIONS;
@@ -199,15 +201,14 @@ async fn advance_clock(State(state): State<Arc<AppState>>, body: Bytes) -> Respo
     }
 }
 
-/// Serves the API on `listener` until `shutdown` completes.
+/// Serves the API on `listener` within `limits` until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
+    limits: Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    connections::serve(listener, router(state), limits, shutdown).await
 }
 
 async fn jwks(State(state): State<Arc<AppState>>, Path(pool_id): Path<String>) -> Response {

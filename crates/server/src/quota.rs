@@ -240,12 +240,17 @@ impl Quotas {
         // Unauthenticated operations also count against their app client's share.
         let client = match request.operation().spec().requires_sigv4 {
             true => None,
-            false => request.text("ClientId").map(|id| sha256_hex(&["client", id])),
+            false => request
+                .text("ClientId")
+                .map(|id| sha256_hex(&["client", id])),
         };
         let category_rps = self.config.rps(category);
         let mut attempts = Vec::new();
         if quota.own_challenge_allowance {
-            attempts.push(("UserAuthenticationChallenge", category_rps.saturating_mul(3)));
+            attempts.push((
+                "UserAuthenticationChallenge",
+                category_rps.saturating_mul(3),
+            ));
         }
         attempts.push((category.name(), category_rps));
         for (name, rate) in attempts {

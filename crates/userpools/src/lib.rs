@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod data_dir;
+pub mod limits;
 pub mod master_key;
 pub mod root_credentials;
 pub mod seed;
