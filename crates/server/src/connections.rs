@@ -31,7 +31,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, Notify, Semaphore};
 use tokio::time::Instant;
 use tower_service::Service;
 
@@ -79,35 +79,53 @@ enum Phase {
     Busy,
 }
 
-/// The phase of one connection and when it began.
+/// The phase of one connection and when it began; its watchdog is woken
+/// when the phase changes.
 #[derive(Debug)]
-struct Activity(Mutex<(Phase, Instant)>);
+struct Activity {
+    state: Mutex<(Phase, Instant)>,
+    changed: Notify,
+}
 
 impl Activity {
+    fn new() -> Activity {
+        Activity {
+            state: Mutex::new((Phase::Idle, Instant::now())),
+            changed: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Phase, Instant)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn get(&self) -> (Phase, Instant) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+        *self.lock()
     }
 
     fn set(&self, phase: Phase) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = (phase, Instant::now());
+        *self.lock() = (phase, Instant::now());
+        self.changed.notify_one();
     }
 
     /// Bytes arrived: an idle connection has begun a request.
     fn on_read(&self) {
-        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.lock();
         if state.0 == Phase::Idle {
             *state = (Phase::Head, Instant::now());
+            self.changed.notify_one();
         }
     }
 
     /// A request head is complete: returns when its first byte arrived.
     fn begin_request(&self) -> Instant {
-        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.lock();
         let began = match state.0 {
             Phase::Head => state.1,
             _ => Instant::now(),
         };
         *state = (Phase::Busy, began);
+        self.changed.notify_one();
         began
     }
 }
@@ -238,7 +256,7 @@ async fn connection(
     limits: Limits,
     mut stopping: watch::Receiver<bool>,
 ) {
-    let activity = Arc::new(Activity(Mutex::new((Phase::Idle, Instant::now()))));
+    let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Watched {
         stream,
         activity: activity.clone(),
@@ -289,6 +307,7 @@ async fn connection(
                 }
                 return;
             }
+            () = activity.changed.notified() => continue,
             () = expired => {
                 if activity.get() != (phase, since) {
                     continue; // it moved on meanwhile
@@ -320,7 +339,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn phases_follow_the_bytes_and_the_requests() {
-        let activity = Activity(Mutex::new((Phase::Idle, Instant::now())));
+        let activity = Activity::new();
         tokio::time::advance(Duration::from_secs(5)).await;
         activity.on_read();
         let (phase, head_began) = activity.get();

@@ -93,6 +93,10 @@ fn parse_listen(value: &str) -> Result<String, String> {
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // The configuration and the environment are checked before anything is touched.
     let file_config = config::load(args.config.as_deref())?;
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host(args.listen.as_str())
+        .await
+        .with_context(|| format!("cannot resolve the --listen address {}", args.listen))?
+        .collect();
     let account_id = config::account_id_from_env()?;
     let given_root = root_credentials::from_env()?;
     let (store, master, target) = open_store(&args, master_key::from_env()).await?;
@@ -145,7 +149,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         "off"
     };
-    let listener = tokio::net::TcpListener::bind(args.listen.as_str())
+    let listener = tokio::net::TcpListener::bind(addresses.as_slice())
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     let bound = listener.local_addr()?;
