@@ -6,6 +6,7 @@ Bursts are sent concurrently so that they outrun the refill of small configured 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import threading
 import time
@@ -271,20 +272,26 @@ def signed_in(c, client, name, password):
 
 
 def test_junk_takes_no_quota_tokens(make_server, tmp_path):
-    """A flood of unsigned junk InitiateAuth (not JSON, missing members, bad enum values) is
-    refused before the quotas: real sign-ins meanwhile are never throttled."""
+    """A flood of unsigned junk InitiateAuth (not JSON, missing members, bad enum values,
+    app clients that do not exist) is refused before the quotas: real sign-ins meanwhile are
+    never throttled."""
     s = configured(make_server, tmp_path, "[quotas.categories]\nUserAuthentication = 20\n")
     admin = s.client()
     pool = create_pool(admin)
     client, password = sign_in_app(admin, pool, "real")
     junk = [b"garbage", b"{}", b'{"AuthFlow": "NO_SUCH_FLOW", "ClientId": "abc"}',
-            b'{"ClientId": "' + client.encode() + b'"}']
+            b'{"ClientId": "' + client.encode() + b'"}',
+            # well-formed, but for app clients that do not exist
+            lambda i: json.dumps({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": f"nosuchclient{i}",
+                                  "AuthParameters": {"USERNAME": "u", "PASSWORD": "p"}})]
     session = requests.Session()
     session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=16))
     counter = itertools.count()
 
     def send_junk():
-        p = s.raw().prepare("InitiateAuth", junk[next(counter) % len(junk)], sign=False)
+        i = next(counter)
+        body = junk[i % len(junk)]
+        p = s.raw().prepare("InitiateAuth", body(i) if callable(body) else body, sign=False)
         r = session.post(p.url, data=p.body, headers=p.headers, timeout=60)
         return r.status_code, r.json()["__type"]
 
@@ -299,7 +306,8 @@ def test_junk_takes_no_quota_tokens(make_server, tmp_path):
     assert real == ["ok"] * 6, real
     assert len(junk_outcomes) >= 20, len(junk_outcomes)
     assert set(junk_outcomes) == {(400, "SerializationException"),
-                                  (400, "InvalidParameterException")}, set(junk_outcomes)
+                                  (400, "InvalidParameterException"),
+                                  (400, "ResourceNotFoundException")}, set(junk_outcomes)
 
 
 def test_one_client_flooding_does_not_starve_another(make_server, tmp_path):

@@ -169,8 +169,19 @@ async fn dispatch(
             state.service.account_id(),
         )?;
     }
-    // Junk takes no quota tokens: the body is validated first (issue 12 item 6).
+    // Junk takes no quota tokens: the body is validated first (issue 12 item 6) and,
+    // when quotas are on, an unauthenticated request must name an existing app client
+    // (else random client ids would drain the account's buckets past the per-client ones).
     request.check()?;
+    if state.quotas.config().enabled && !operation.spec().requires_sigv4 {
+        if let Some(client_id) = request.text("ClientId") {
+            state
+                .service
+                .client_by_id(client_id)
+                .await
+                .map_err(domain_to_wire)?;
+        }
+    }
     // Throttled requests change nothing: the quota is checked before the operation runs.
     state.quotas.admit(&request).await?;
     operations::call(&state.service, request).await
