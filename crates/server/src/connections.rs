@@ -30,7 +30,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::time::Instant;
 use tower_service::Service;
@@ -131,12 +131,12 @@ impl Activity {
 }
 
 /// A stream that reports arriving bytes to its connection's [`Activity`].
-struct Watched {
-    stream: TcpStream,
+struct Watched<S> {
+    stream: S,
     activity: Arc<Activity>,
 }
 
-impl AsyncRead for Watched {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -151,7 +151,7 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -247,15 +247,17 @@ pub async fn serve(
     Ok(())
 }
 
-/// Serves one connection until it closes, its client is too slow, or the
-/// server stops.
-async fn connection(
-    stream: TcpStream,
+/// Serves one connection (TCP, or a stream layered on it such as TLS) until
+/// it closes, its client is too slow, or the server stops.
+async fn connection<S>(
+    stream: S,
     peer: SocketAddr,
     router: Router,
     limits: Limits,
     mut stopping: watch::Receiver<bool>,
-) {
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Watched {
         stream,
