@@ -128,9 +128,8 @@ class Server:
         self.credentials = credentials
         self.extra_env = dict(extra_env or {})
         self.extra_args = list(extra_args or [])
-        # The service's request-rate quotas (on by default in userpools) would throttle the
-        # suite, which runs far faster than any client of the real service: test servers run
-        # with `[quotas] enabled = false` unless a test passes its own --config or quotas=True.
+        # The service's request-rate quotas are off unless switched on: quotas=True passes
+        # --aws-quotas (a test's own --config may also say `[quotas] enabled = true`).
         self.quotas = quotas
         self.proc: subprocess.Popen | None = None
         self.port: int | None = None
@@ -180,10 +179,8 @@ class Server:
             if self.test_clock:
                 cmd.append("--test-clock")
             cmd += self.extra_args
-            if "--config" not in self.extra_args and not self.quotas:
-                no_quotas = self.log_dir / f"{self.name}-no-quotas.toml"
-                no_quotas.write_text("[quotas]\nenabled = false\n")
-                cmd += ["--config", str(no_quotas)]
+            if self.quotas:
+                cmd.append("--aws-quotas")
             with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
                 self.proc = subprocess.Popen(
                     cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=self.env(),

@@ -307,7 +307,8 @@ def test_bad_principal_and_unknown_field_fail_start_up(tmp_path):
     path = write_config(tmp_path / "bad2.toml", "[quotas]\nenable = false\n")
     p = serve_fails(tmp_path, path, new_credentials())
     assert (f"Error: invalid configuration file {path}, line 2, column 1: unknown field `enable`, "
-            "expected one of `enabled`, `per_user_rps`, `categories`") in p.stderr, p.stderr
+            "expected one of `enabled`, `per_user_rps`, `per_client_percent`, `categories`") in p.stderr, \
+        p.stderr
 
 
 def test_syntax_error_names_line_and_hides_secret(tmp_path):

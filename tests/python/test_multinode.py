@@ -352,7 +352,7 @@ def test_quotas_hold_for_the_whole_deployment(make_server, tmp_path):
     deployment's quota, not one per node (issue 5: shared state, within 10%)."""
     rate = 4
     config = tmp_path / "quotas.toml"
-    config.write_text(f"[quotas.categories]\nUserPoolRead = {rate}\n")
+    config.write_text(f"[quotas]\nenabled = true\n[quotas.categories]\nUserPoolRead = {rate}\n")
     a = make_server(test_clock=False, extra_args=ISSUER + ["--config", str(config)])
     b = make_server(share=a, test_clock=False, extra_args=ISSUER + ["--config", str(config)])
     ca, cb = a.client(), b.client()

@@ -13,8 +13,9 @@
 //! ''']
 //!
 //! [quotas]
-//! enabled = true
+//! enabled = true          # off unless switched on here or with `serve --aws-quotas`
 //! per_user_rps = 10
+//! per_client_percent = 50 # share of a category one app client may use unauthenticated
 //! [quotas.categories]
 //! UserAccountRecovery = 5
 //! ```
@@ -102,6 +103,8 @@ struct RawQuotas {
     enabled: Option<bool>,
     #[serde(default)]
     per_user_rps: Option<Spanned<i64>>,
+    #[serde(default)]
+    per_client_percent: Option<Spanned<i64>>,
     #[serde(default)]
     categories: BTreeMap<String, Spanned<i64>>,
 }
@@ -310,6 +313,18 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
                 }
             };
         }
+        if let Some(percent) = &quotas.per_client_percent {
+            config.quotas.per_client_percent = match u32::try_from(*percent.get_ref()) {
+                Ok(value @ 1..=100) => value,
+                _ => {
+                    return loader.error(
+                        Some(percent.span()),
+                        "quotas.per_client_percent",
+                        "must be a whole percentage from 1 to 100",
+                    )
+                }
+            };
+        }
         for (name, rate) in &quotas.categories {
             let field = format!("quotas.categories.{name}");
             let Some(category) = Category::from_name(name) else {
@@ -387,6 +402,7 @@ Statement = [
 [quotas]
 enabled = true
 per_user_rps = 3
+per_client_percent = 25
 [quotas.categories]
 UserAccountRecovery = 2
 UserRead = 500
@@ -417,7 +433,9 @@ UserRead = 500
             p.evaluate("cognito-idp:AdminGetUser", POOL_A),
             Decision::Allow
         );
+        assert!(config.quotas.enabled);
         assert_eq!(config.quotas.per_user_rps, 3);
+        assert_eq!(config.quotas.per_client_percent, 25);
         assert_eq!(config.quotas.rps(Category::UserAccountRecovery), 2);
         assert_eq!(config.quotas.rps(Category::UserRead), 500);
         assert_eq!(config.quotas.rps(Category::UserList), 30);
@@ -434,7 +452,11 @@ UserRead = 500
         let config = parse("", "test.toml").unwrap();
         assert!(config.access_keys.is_empty());
         assert_eq!(config.quotas, QuotaConfig::default());
-        let config = parse("[quotas]\nenabled = false\n", "test.toml").unwrap();
+        assert!(!config.quotas.enabled);
+        let config = parse("[quotas]\nenabled = true\n", "test.toml").unwrap();
+        assert!(config.quotas.enabled);
+        // Rates alone do not switch quotas on.
+        let config = parse("[quotas.categories]\nUserRead = 5\n", "test.toml").unwrap();
         assert!(!config.quotas.enabled);
     }
 
@@ -446,7 +468,7 @@ UserRead = 500
         );
         assert_eq!(
             err("[quotas]\nenabeld = false\n"),
-            "invalid configuration file test.toml, line 2, column 1: unknown field `enabeld`, expected one of `enabled`, `per_user_rps`, `categories`"
+            "invalid configuration file test.toml, line 2, column 1: unknown field `enabeld`, expected one of `enabled`, `per_user_rps`, `per_client_percent`, `categories`"
         );
         let unknown = err("[quotas.categories]\nUserReed = 3\n");
         assert!(unknown.starts_with(
@@ -455,6 +477,10 @@ UserRead = 500
         assert_eq!(
             err("[quotas.categories]\nUserRead = 0\n"),
             "invalid configuration file test.toml, line 2, column 12: quotas.categories.UserRead: must be a whole number of requests per second, at least 1 (set [quotas] enabled = false to switch quotas off)"
+        );
+        assert_eq!(
+            err("[quotas]\nper_client_percent = 0\n"),
+            "invalid configuration file test.toml, line 2, column 22: quotas.per_client_percent: must be a whole percentage from 1 to 100"
         );
         let policy_error = err(concat!(
             "[[access_keys]]\n",

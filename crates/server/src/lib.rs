@@ -6,6 +6,7 @@
 //! of these read.
 
 pub mod config;
+pub mod connections;
 mod errors;
 pub mod iam;
 mod operations;
@@ -28,6 +29,7 @@ use userpools_domain::service::Service;
 use userpools_wire::{codec, WireError};
 
 pub use config::{Config, ConfigError};
+pub use connections::Limits;
 pub use errors::domain_to_wire;
 pub use iam::Authority;
 pub use operations::IMPLEMENTED as IMPLEMENTED_OPERATIONS;
@@ -142,7 +144,7 @@ async fn dispatch(
             ));
         }
     }
-    let request = RequestContext::decode(operation, body);
+    let mut request = RequestContext::decode(operation, body);
     if operation.spec().requires_sigv4 {
         let signed = sigv4::SignedRequest {
             method: method.as_str(),
@@ -166,6 +168,19 @@ async fn dispatch(
             state.service.region(),
             state.service.account_id(),
         )?;
+    }
+    // Junk takes no quota tokens: the body is validated first (issue 12 item 6) and,
+    // when quotas are on, an unauthenticated request must name an existing app client
+    // (else random client ids would drain the account's buckets past the per-client ones).
+    request.check()?;
+    if state.quotas.config().enabled && !operation.spec().requires_sigv4 {
+        if let Some(client_id) = request.text("ClientId") {
+            state
+                .service
+                .client_by_id(client_id)
+                .await
+                .map_err(domain_to_wire)?;
+        }
     }
     // Throttled requests change nothing: the quota is checked before the operation runs.
     state.quotas.admit(&request).await?;
@@ -197,15 +212,14 @@ async fn advance_clock(State(state): State<Arc<AppState>>, body: Bytes) -> Respo
     }
 }
 
-/// Serves the API on `listener` until `shutdown` completes.
+/// Serves the API on `listener` within `limits` until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
+    limits: Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    connections::serve(listener, router(state), limits, shutdown).await
 }
 
 async fn jwks(State(state): State<Arc<AppState>>, Path(pool_id): Path<String>) -> Response {

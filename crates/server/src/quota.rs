@@ -10,6 +10,15 @@
 //! allowance of three times the UserAuthentication rate and then count
 //! against UserAuthentication, as the service documents.
 //!
+//! The unauthenticated operations (those the model marks noAuth: InitiateAuth,
+//! SignUp, …) also count against a bucket of their app client (`ClientId`),
+//! holding [`QuotaConfig::per_client_percent`] of the category's rate, so that
+//! one client flooding cannot take the whole account's allowance. Requests
+//! that fail SigV4, IAM or input validation never reach the quotas.
+//!
+//! Quotas are off unless switched on (`[quotas] enabled = true` or
+//! `serve --aws-quotas`): a development server should not throttle seeding.
+//!
 //! Which category, per-user limit and allowance an operation counts against
 //! is metadata of the generated operation table ([`userpools_wire::QuotaSpec`],
 //! from `crates/codegen/operation-metadata.toml`).
@@ -34,23 +43,31 @@ pub const RATE_EXCEEDED: &str = "Rate exceeded";
 /// Per-user limit of the "read/write user profile" operations (requests per second).
 pub const DEFAULT_PER_USER_RPS: u32 = 10;
 
+/// Share of a category's rate one app client may use on the unauthenticated
+/// operations (percent).
+pub const DEFAULT_PER_CLIENT_PERCENT: u32 = 50;
+
 /// Quota settings (the `[quotas]` table of the config file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuotaConfig {
-    /// False switches every quota off.
+    /// False (the default) switches every quota off.
     pub enabled: bool,
     /// Requests per second per category, where not the default.
     pub overrides: BTreeMap<Category, u32>,
     /// Per-user limit of the "read/write user profile" operations.
     pub per_user_rps: u32,
+    /// Percentage (1–100) of a category's rate that one app client may use on
+    /// the unauthenticated operations.
+    pub per_client_percent: u32,
 }
 
 impl Default for QuotaConfig {
     fn default() -> Self {
         QuotaConfig {
-            enabled: true,
+            enabled: false,
             overrides: BTreeMap::new(),
             per_user_rps: DEFAULT_PER_USER_RPS,
+            per_client_percent: DEFAULT_PER_CLIENT_PERCENT,
         }
     }
 }
@@ -62,6 +79,12 @@ impl QuotaConfig {
             .get(&category)
             .copied()
             .unwrap_or(category.default_rps())
+    }
+
+    /// The per-client share of `rate` (at least 1).
+    pub fn per_client_rps(&self, rate: u32) -> u32 {
+        let share = u64::from(rate) * u64::from(self.per_client_percent.clamp(1, 100));
+        u32::try_from(share.div_ceil(100)).unwrap_or(rate).max(1)
     }
 }
 
@@ -173,10 +196,13 @@ impl Quotas {
         }
     }
 
-    /// The service defaults, in memory.
+    /// The service defaults (switched on), in memory.
     pub fn defaults(account_id: &str) -> Quotas {
         Quotas::new(
-            QuotaConfig::default(),
+            QuotaConfig {
+                enabled: true,
+                ..QuotaConfig::default()
+            },
             account_id,
             Arc::new(InMemoryBuckets::new()),
         )
@@ -211,17 +237,30 @@ impl Quotas {
                 ));
             }
         }
+        // Unauthenticated operations also count against their app client's share.
+        let client = match request.operation().spec().requires_sigv4 {
+            true => None,
+            false => request
+                .text("ClientId")
+                .map(|id| sha256_hex(&["client", id])),
+        };
         let category_rps = self.config.rps(category);
         let mut attempts = Vec::new();
         if quota.own_challenge_allowance {
-            attempts.push(self.bucket(
+            attempts.push((
                 "UserAuthenticationChallenge",
                 category_rps.saturating_mul(3),
             ));
         }
-        attempts.push(self.bucket(category.name(), category_rps));
-        for bucket in attempts {
-            let mut buckets = vec![bucket];
+        attempts.push((category.name(), category_rps));
+        for (name, rate) in attempts {
+            let mut buckets = vec![self.bucket(name, rate)];
+            if let Some(client) = &client {
+                buckets.push(self.bucket(
+                    &format!("client-{name}:{client}"),
+                    self.config.per_client_rps(rate),
+                ));
+            }
             buckets.extend(user_buckets.iter().cloned());
             match self.store.try_take(&buckets).await {
                 Ok(true) => return Ok(()),
@@ -253,6 +292,7 @@ mod tests {
             enabled: true,
             overrides: [(Category::UserAccountRecovery, 2)].into_iter().collect(),
             per_user_rps: 1,
+            per_client_percent: 50,
         };
         let quotas = Quotas::new(config, "000000000000", Arc::new(InMemoryBuckets::new()));
         let asp = Operation::AdminSetUserPassword;
@@ -284,6 +324,7 @@ mod tests {
             enabled: true,
             overrides: [(Category::UserAuthentication, 1)].into_iter().collect(),
             per_user_rps: 10,
+            per_client_percent: 100,
         };
         let quotas = Quotas::new(config, "0", Arc::new(InMemoryBuckets::new()));
         let respond = Operation::RespondToAuthChallenge;
@@ -303,6 +344,7 @@ mod tests {
             enabled: false,
             overrides: [(Category::UserAccountRecovery, 1)].into_iter().collect(),
             per_user_rps: 1,
+            per_client_percent: 1,
         };
         let quotas = Quotas::new(config, "0", Arc::new(InMemoryBuckets::new()));
         for _ in 0..10 {
@@ -310,5 +352,45 @@ mod tests {
                 .await
                 .is_ok());
         }
+    }
+
+    #[tokio::test]
+    async fn unauthenticated_operations_have_a_bucket_per_client() {
+        let config = QuotaConfig {
+            enabled: true,
+            overrides: [(Category::UserAuthentication, 4)].into_iter().collect(),
+            per_user_rps: 10,
+            per_client_percent: 50,
+        };
+        let quotas = Quotas::new(config, "0", Arc::new(InMemoryBuckets::new()));
+        let initiate = Operation::InitiateAuth;
+        let a = br#"{"ClientId":"a","AuthFlow":"USER_PASSWORD_AUTH"}"#;
+        let b = br#"{"ClientId":"b","AuthFlow":"USER_PASSWORD_AUTH"}"#;
+        // Client a gets half of the account's 4: two requests, then refusals
+        // that take nothing from the account bucket.
+        assert!(admit(&quotas, initiate, a).await.is_ok());
+        assert!(admit(&quotas, initiate, a).await.is_ok());
+        for _ in 0..5 {
+            assert!(admit(&quotas, initiate, a).await.is_err());
+        }
+        // Client b still has its own two.
+        assert!(admit(&quotas, initiate, b).await.is_ok());
+        assert!(admit(&quotas, initiate, b).await.is_ok());
+        assert!(admit(&quotas, initiate, b).await.is_err());
+        // Signed operations count against the account only.
+        let admin = Operation::AdminInitiateAuth;
+        assert!(admit(&quotas, admin, a).await.is_err());
+    }
+
+    #[test]
+    fn per_client_shares() {
+        let mut config = QuotaConfig::default();
+        assert!(!config.enabled);
+        assert_eq!(config.per_client_rps(120), 60);
+        assert_eq!(config.per_client_rps(1), 1);
+        config.per_client_percent = 100;
+        assert_eq!(config.per_client_rps(7), 7);
+        config.per_client_percent = 10;
+        assert_eq!(config.per_client_rps(15), 2);
     }
 }

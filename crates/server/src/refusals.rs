@@ -1,5 +1,5 @@
 //! AWS-shaped answers for requests refused outside the operations: a body
-//! over the limit, an unknown path, a wrong method, and any other error
+//! over the limit or not sent in time, an unknown path, a wrong method, and any other error
 //! response a route or extractor gives without an AWS error shape.
 //!
 //! [`answer_refusals`] wraps the whole router. It reads the request body
@@ -20,6 +20,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use userpools_wire::WireError;
 
+use crate::connections::RequestDeadline;
 use crate::MAX_BODY_BYTES;
 
 /// How many bytes past the limit are read and thrown away so that the
@@ -37,6 +38,8 @@ enum Refusal {
     BodyTooLarge,
     /// The body could not be read (bad framing, the peer went away).
     BodyUnreadable,
+    /// The request was not received in full within the request timeout (seconds).
+    TooSlow(u64),
     /// No route has this path.
     NoRoute,
     /// The path exists but not with this method.
@@ -67,6 +70,11 @@ impl Refusal {
                 StatusCode::BAD_REQUEST,
                 "SerializationException",
                 "The request body could not be read.".to_owned(),
+            ),
+            Refusal::TooSlow(seconds) => (
+                StatusCode::REQUEST_TIMEOUT,
+                "RequestTimeoutException",
+                format!("The request was not received in full within {seconds} seconds."),
             ),
             Refusal::NoRoute => (
                 StatusCode::NOT_FOUND,
@@ -108,6 +116,8 @@ enum BodyRead {
     TooLarge { drained: bool },
     /// The body stream failed.
     Unreadable,
+    /// The body did not arrive in time.
+    Late(Refusal),
 }
 
 async fn read_body(mut body: Body) -> BodyRead {
@@ -156,7 +166,20 @@ pub(crate) async fn answer_refusals(request: Request, next: Next) -> Response {
     let method = parts.method.clone();
     let uri = parts.uri.clone();
     let target = parts.headers.get("x-amz-target").cloned();
-    let (refusal, close, allow) = match read_body(body).await {
+    let deadline = parts.extensions.get::<RequestDeadline>().copied();
+    let read = async {
+        match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline.at, read_body(body))
+                .await
+                .map_err(|_| Refusal::TooSlow(deadline.limit.as_secs())),
+            None => Ok(read_body(body).await),
+        }
+    };
+    let read = match read.await {
+        Ok(read) => read,
+        Err(refusal) => BodyRead::Late(refusal),
+    };
+    let (refusal, close, allow) = match read {
         BodyRead::Complete(bytes) => {
             let response = next
                 .run(Request::from_parts(parts, Body::from(bytes)))
@@ -169,6 +192,7 @@ pub(crate) async fn answer_refusals(request: Request, next: Next) -> Response {
         }
         BodyRead::TooLarge { drained } => (Refusal::BodyTooLarge, !drained, None),
         BodyRead::Unreadable => (Refusal::BodyUnreadable, true, None),
+        BodyRead::Late(refusal) => (refusal, true, None),
     };
     let error = refusal.to_wire(&method, uri.path());
     let request_id = crate::request_id();
@@ -227,6 +251,19 @@ mod tests {
         assert_eq!(
             (error.status, error.type_name.as_str()),
             (502, "InternalErrorException")
+        );
+        let error = Refusal::TooSlow(30).to_wire(&Method::POST, "/");
+        assert_eq!(
+            (
+                error.status,
+                error.type_name.as_str(),
+                error.message.as_str()
+            ),
+            (
+                408,
+                "RequestTimeoutException",
+                "The request was not received in full within 30 seconds."
+            )
         );
         let long = "/x".repeat(1000);
         let error = Refusal::NoRoute.to_wire(&Method::GET, &long);

@@ -2,10 +2,10 @@
 //! SigV4 (the raw bytes), IAM (the pool or resource), the quotas (the user)
 //! and the handler (the input).
 //!
-//! A body that is not JSON is kept as its parse error: IAM and the quotas see
-//! no members (IAM evaluates on the pool ARN with an empty id), and the
-//! handler reports the error where input validation runs, after SigV4, IAM
-//! and the quotas.
+//! A body that is not JSON is kept as its parse error: IAM sees no members
+//! (it evaluates on the pool ARN with an empty id), and [`RequestContext::check`]
+//! reports the error where input validation runs: after SigV4 and IAM, before
+//! the quotas, so that junk takes no quota tokens.
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -17,6 +17,8 @@ pub struct RequestContext<'a> {
     raw: &'a [u8],
     /// The parsed body, or why it could not be parsed.
     body: Result<Value, WireError>,
+    /// Whether [`RequestContext::check`] has validated the body.
+    checked: bool,
 }
 
 impl std::fmt::Debug for RequestContext<'_> {
@@ -45,6 +47,7 @@ impl<'a> RequestContext<'a> {
             operation,
             raw,
             body: codec::parse_body(raw),
+            checked: false,
         }
     }
 
@@ -85,10 +88,31 @@ impl<'a> RequestContext<'a> {
         Some(Subject::User { scope, username })
     }
 
-    /// Validates the body against the operation's input shape and
-    /// deserialises it (`SerializationException` for a body that is not JSON).
+    /// Validates the body against the operation's input shape
+    /// (`SerializationException` for a body that is not JSON,
+    /// `InvalidParameterException` for a constraint it breaks).
+    pub fn check(&mut self) -> Result<(), WireError> {
+        let body = self.body.as_ref().map_err(Clone::clone)?;
+        codec::check_input(self.operation.spec(), body)?;
+        self.checked = true;
+        Ok(())
+    }
+
+    /// Validates the body (unless [`RequestContext::check`] already did) and
+    /// deserialises it into the operation's input.
     pub fn into_input<T: DeserializeOwned>(self) -> Result<T, WireError> {
-        codec::input_from_value(self.operation.spec(), self.body?)
+        let spec = self.operation.spec();
+        let body = self.body?;
+        if !self.checked {
+            return codec::input_from_value(spec, body);
+        }
+        // serde's own messages may quote request values, so they are not passed on.
+        serde_json::from_value(body).map_err(|_| {
+            WireError::serialization(format!(
+                "The request body could not be read as {}",
+                spec.input.unwrap_or("input")
+            ))
+        })
     }
 }
 
@@ -156,5 +180,21 @@ mod tests {
             .unwrap_err();
         assert_eq!(error.type_name, "SerializationException");
         assert!(error.message.starts_with("Malformed JSON request body: "));
+    }
+
+    #[test]
+    fn check_validates_before_the_handler() {
+        let op = Operation::AdminGetUser;
+        let mut garbage = RequestContext::decode(op, b"garbage");
+        let error = garbage.check().unwrap_err();
+        assert_eq!(error.type_name, "SerializationException");
+        let mut missing = RequestContext::decode(op, br#"{"UserPoolId":"us-east-1_abc"}"#);
+        let error = missing.check().unwrap_err();
+        assert_eq!(error.type_name, "InvalidParameterException");
+        let mut good =
+            RequestContext::decode(op, br#"{"UserPoolId":"us-east-1_abc","Username":"a"}"#);
+        good.check().unwrap();
+        let input: userpools_wire::types::AdminGetUserRequest = good.into_input().unwrap();
+        assert_eq!(input.username.as_str(), "a");
     }
 }

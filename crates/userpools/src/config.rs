@@ -104,15 +104,15 @@ mod tests {
     fn no_file_gives_the_defaults() {
         let config = load(None).unwrap();
         assert!(config.access_keys.is_empty());
-        assert!(config.quotas.enabled);
+        assert!(!config.quotas.enabled);
     }
 
     #[test]
     fn a_file_is_loaded_and_a_bad_one_refused() {
         let dir = TempDir::new("config");
         let path = dir.path().join("userpools.toml");
-        std::fs::write(&path, "[quotas]\nenabled = false\n").unwrap();
-        assert!(!load(Some(&path)).unwrap().quotas.enabled);
+        std::fs::write(&path, "[quotas]\nenabled = true\n").unwrap();
+        assert!(load(Some(&path)).unwrap().quotas.enabled);
         std::fs::write(&path, "[quotas]\nenable = false\n").unwrap();
         let err = load(Some(&path)).unwrap_err().to_string();
         assert!(

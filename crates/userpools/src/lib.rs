@@ -7,6 +7,7 @@
 pub mod backup;
 pub mod config;
 pub mod data_dir;
+pub mod limits;
 pub mod master_key;
 pub mod root_credentials;
 pub mod seed;

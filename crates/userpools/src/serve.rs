@@ -1,26 +1,27 @@
 //! `userpools serve`: checks the settings, opens the store, builds the service and serves
 //! until SIGINT or SIGTERM.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use userpools_domain::clock::{Clock, SystemClock, TestClock};
 use userpools_domain::seal::MasterKey;
 use userpools_domain::service::{Service, ServiceConfig};
-use userpools_server::{AppState, QuotaConfig, Quotas};
+use userpools_server::{AppState, Limits, QuotaConfig, Quotas};
 use userpools_storage::{PostgresOptions, PostgresStore, SqliteStore, Store};
 use zeroize::Zeroizing;
 
-use crate::{config, data_dir, master_key, root_credentials};
+use crate::{config, data_dir, limits, master_key, root_credentials};
 
 /// The arguments of `userpools serve`.
 #[derive(clap::Args)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:9229")]
-    pub listen: SocketAddr,
+    /// Address to listen on: HOST:PORT, the host a name (`localhost`), an IPv4
+    /// address or an IPv6 address in brackets (`[::1]:9229`).
+    #[arg(long, default_value = "127.0.0.1:9229", value_parser = parse_listen)]
+    pub listen: String,
     /// Directory of the embedded store and of the generated master key file
     /// (created if missing; unused with --database-url and USERPOOLS_MASTER_KEY).
     #[arg(long, default_value = "./userpools-data")]
@@ -50,12 +51,52 @@ pub struct ServeArgs {
     /// Configuration file (TOML): IAM access keys and policies, quotas.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Enforce Amazon Cognito's request-rate quotas (off by default; also
+    /// `[quotas] enabled = true` in the configuration file).
+    #[arg(long)]
+    pub aws_quotas: bool,
+    /// Seconds a client has to send a whole request head once it has begun.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Seconds a connection may stay open with no request begun (keep-alive).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub idle_timeout: u64,
+    /// Seconds a client has to send a whole request, head and body, from its first byte.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+    /// Most connections open at once [default: 16384, at most the open-file limit less 64
+    /// (and less two per PostgreSQL connection)].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
+}
+
+/// Checks `--listen`: `HOST:PORT`, an IPv6 host in brackets.
+fn parse_listen(value: &str) -> Result<String, String> {
+    let expected = "expected HOST:PORT, e.g. 127.0.0.1:9229, localhost:9229 or [::1]:9229";
+    let Some((host, port)) = value.rsplit_once(':') else {
+        return Err(expected.to_owned());
+    };
+    if port.parse::<u16>().is_err() {
+        return Err(format!("{port:?} is not a port number: {expected}"));
+    }
+    let bare_ipv6 = host.contains(':') && !(host.starts_with('[') && host.ends_with(']'));
+    if host.is_empty() || bare_ipv6 || host.chars().any(char::is_whitespace) {
+        return Err(format!("{host:?} is not a host: {expected}"));
+    }
+    Ok(value.to_owned())
 }
 
 /// Runs the server.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // The configuration and the environment are checked before anything is touched.
     let file_config = config::load(args.config.as_deref())?;
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host(args.listen.as_str())
+        .await
+        .with_context(|| format!("cannot resolve the --listen address {}", args.listen))?
+        .collect();
     let account_id = config::account_id_from_env()?;
     let given_root = root_credentials::from_env()?;
     let (store, master, target) = open_store(&args, master_key::from_env()).await?;
@@ -69,7 +110,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )
     .await?;
     let keys = config::key_ring(root, file_config.access_keys, args.config.as_deref())?;
-    let quotas = quotas(file_config.quotas, &account_id, &store);
+    let mut quota_config = file_config.quotas;
+    quota_config.enabled |= args.aws_quotas;
+    let quotas = quotas(quota_config, &account_id, &store);
 
     let test_clock = args.test_clock.then(|| Arc::new(TestClock::new()));
     let clock: Arc<dyn Clock> = match &test_clock {
@@ -100,12 +143,57 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         test_clock,
         quotas,
     });
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    let limits = connection_limits(&args);
+    let quotas_on = if state.quotas.config().enabled {
+        "on"
+    } else {
+        "off"
+    };
+    let listener = tokio::net::TcpListener::bind(addresses.as_slice())
         .await
         .with_context(|| format!("binding {}", args.listen))?;
-    tracing::info!(target: "userpools", listen = %args.listen, store = %target, "serving");
-    userpools_server::serve(listener, state, shutdown_signal()).await?;
+    let bound = listener.local_addr()?;
+    tracing::info!(
+        target: "userpools",
+        listen = %bound,
+        store = %target,
+        quotas = quotas_on,
+        max_connections = limits.max_connections,
+        "serving"
+    );
+    userpools_server::serve(listener, state, limits, shutdown_signal()).await?;
     Ok(())
+}
+
+/// Raises the open-file limit and derives the connection limits from it and `args`.
+fn connection_limits(args: &ServeArgs) -> Limits {
+    let open_files = limits::raise_open_file_limit();
+    if let Some(files) = open_files {
+        if files.now > files.before {
+            tracing::info!(target: "userpools", "open-file limit raised from {} to {}", files.before, files.now);
+        }
+    }
+    // PostgreSQL: two pools of --database-pool-size connections each.
+    let reserved = limits::RESERVED_FILES
+        + match args.database_url {
+            Some(_) => 2 * u64::from(args.database_pool_size),
+            None => 0,
+        };
+    let (cap, lowered) =
+        limits::connection_cap(args.max_connections, open_files.map(|f| f.now), reserved);
+    if lowered {
+        tracing::warn!(
+            target: "userpools",
+            "--max-connections lowered to {cap}: the open-file limit is {}",
+            open_files.map_or(0, |f| f.now)
+        );
+    }
+    Limits {
+        header_timeout: Duration::from_secs(args.header_timeout),
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        request_timeout: Duration::from_secs(args.request_timeout),
+        max_connections: usize::try_from(cap).unwrap_or(usize::MAX),
+    }
 }
 
 /// The store of `args` (PostgreSQL with `--database-url`, else the embedded store in the
@@ -166,4 +254,36 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_listen;
+
+    #[test]
+    fn listen_takes_host_names_and_bracketed_ipv6() {
+        for ok in [
+            "127.0.0.1:9229",
+            "localhost:9300",
+            "[::1]:9300",
+            "0.0.0.0:0",
+            "my-host.local:80",
+        ] {
+            assert_eq!(parse_listen(ok).as_deref(), Ok(ok));
+        }
+        let expected = "expected HOST:PORT, e.g. 127.0.0.1:9229, localhost:9229 or [::1]:9229";
+        assert_eq!(parse_listen("localhost"), Err(expected.to_owned()));
+        assert_eq!(
+            parse_listen("localhost:http"),
+            Err(format!("\"http\" is not a port number: {expected}"))
+        );
+        assert_eq!(
+            parse_listen("::1:9300"),
+            Err(format!("\"::1\" is not a host: {expected}"))
+        );
+        assert_eq!(
+            parse_listen(":9300"),
+            Err(format!("\"\" is not a host: {expected}"))
+        );
+    }
 }

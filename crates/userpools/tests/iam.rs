@@ -405,7 +405,8 @@ async fn policies_with_the_sdk_for_rust() {
 #[tokio::test]
 async fn throttling_with_the_sdk_for_rust() {
     let mut server = Server::new();
-    let path = server.write_config("[quotas.categories]\nUserAccountRecovery = 1\n");
+    let path = server
+        .write_config("[quotas]\nenabled = true\n[quotas.categories]\nUserAccountRecovery = 1\n");
     server.start(Some(&path));
     let root = server.root();
     let pool = create_pool(&root).await;
