@@ -7,6 +7,7 @@
 pub mod config;
 pub mod data_dir;
 pub mod master_key;
+pub mod outbox;
 pub mod root_credentials;
 pub mod seed;
 pub mod serve;
@@ -15,6 +16,7 @@ mod test_support;
 
 use clap::Subcommand;
 
+pub use outbox::OutboxArgs;
 pub use seed::SeedArgs;
 pub use serve::ServeArgs;
 
@@ -27,6 +29,9 @@ pub enum Command {
     /// password, straight into the embedded store of an existing pool (load tests).
     /// Safe while the server runs on the same data dir.
     Seed(SeedArgs),
+    /// Print the messages held in the outbox (when no SMTP server or SMS webhook is
+    /// configured), newest first: the way to read codes in development.
+    Outbox(OutboxArgs),
 }
 
 /// Runs one command: files the process creates are private to its user, logs go to
@@ -47,5 +52,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => runtime.block_on(serve::serve(args)),
         Command::Seed(args) => runtime.block_on(seed::seed(args)),
+        Command::Outbox(args) => runtime.block_on(outbox::outbox(args)),
     }
 }
