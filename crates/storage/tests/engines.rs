@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use sqlx::Connection;
 use userpools_storage::{
-    ClientRow, OutboxFilter, OutboxRow, PoolRow, PostgresOptions, PostgresStore, SqliteStore, Store, StoreError, UniqueKey,
-    UserKey, UserRow, UserWrite,
+    ClientRow, OutboxFilter, OutboxRow, PoolRow, PostgresOptions, PostgresStore, SqliteStore,
+    Store, StoreError, UniqueKey, UserKey, UserRow, UserWrite,
 };
 
 mod common;
@@ -589,12 +589,27 @@ async fn outbox_lists_newest_first_by_pool_and_destination(store: Arc<dyn Store>
         code: code.map(str::to_owned),
         sent_ms: at,
     };
-    store.append_outbox(row("p1", "a@x", Some("111111"), 1)).await.unwrap();
-    store.append_outbox(row("p1", "b@x", None, 2)).await.unwrap();
-    store.append_outbox(row("p2", "a@x", Some("333333"), 3)).await.unwrap();
+    store
+        .append_outbox(row("p1", "a@x", Some("111111"), 1))
+        .await
+        .unwrap();
+    store
+        .append_outbox(row("p1", "b@x", None, 2))
+        .await
+        .unwrap();
+    store
+        .append_outbox(row("p2", "a@x", Some("333333"), 3))
+        .await
+        .unwrap();
     let list = |pool_id, destination| async move {
         store
-            .list_outbox(OutboxFilter { pool_id, destination }, 10)
+            .list_outbox(
+                OutboxFilter {
+                    pool_id,
+                    destination,
+                },
+                10,
+            )
             .await
             .unwrap()
             .iter()
