@@ -49,6 +49,15 @@ pub enum DomainError {
     /// CodeMismatchException.
     #[error("{0}")]
     CodeMismatch(String),
+    /// ExpiredCodeException.
+    #[error("{0}")]
+    ExpiredCode(String),
+    /// TooManyFailedAttemptsException.
+    #[error("{0}")]
+    TooManyFailedAttempts(String),
+    /// CodeDeliveryFailureException.
+    #[error("{0}")]
+    CodeDeliveryFailure(String),
     /// UnsupportedTokenTypeException.
     #[error("{0}")]
     UnsupportedTokenType(String),
@@ -79,6 +88,9 @@ impl DomainError {
             Self::UnsupportedUserState(_) => "UnsupportedUserStateException",
             Self::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
             Self::CodeMismatch(_) => "CodeMismatchException",
+            Self::ExpiredCode(_) => "ExpiredCodeException",
+            Self::TooManyFailedAttempts(_) => "TooManyFailedAttemptsException",
+            Self::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
             Self::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
             Self::Internal(_) => "InternalErrorException",
         }
@@ -102,6 +114,9 @@ impl DomainError {
             | Self::UnsupportedUserState(m)
             | Self::InvalidUserPoolConfiguration(m)
             | Self::CodeMismatch(m)
+            | Self::ExpiredCode(m)
+            | Self::TooManyFailedAttempts(m)
+            | Self::CodeDeliveryFailure(m)
             | Self::UnsupportedTokenType(m)
             | Self::Internal(m) => m,
         }

@@ -8,13 +8,18 @@
 pub mod auth;
 pub mod clients;
 pub mod clock;
+pub mod codes;
+mod confirmation;
+pub mod delivery;
 pub mod error;
 mod locks;
+pub mod messages;
 pub mod model;
 mod persist;
 pub mod policy;
 pub mod pools;
 pub mod random;
+mod recovery;
 pub mod seal;
 pub mod service;
 mod sign_up;

@@ -439,6 +439,12 @@ pub struct User {
     /// Times of recent ChangePassword calls (5 per hour), epoch milliseconds.
     #[serde(default)]
     pub password_changes_ms: Vec<i64>,
+    /// Outstanding one-time codes (sign-up, password reset, attribute), hashed.
+    #[serde(default)]
+    pub codes: Vec<crate::codes::PendingCode>,
+    /// Times of wrong codes in the last hour, epoch milliseconds.
+    #[serde(default)]
+    pub code_failures_ms: Vec<i64>,
 }
 
 /// One sign-in: the tokens issued from it carry its `origin_jti`.
@@ -470,6 +476,8 @@ impl User {
             locked_until_ms: 0,
             sessions: Vec::new(),
             password_changes_ms: Vec::new(),
+            codes: Vec::new(),
+            code_failures_ms: Vec::new(),
         }
     }
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock};
 use userpools_storage::Store;
 
 use crate::clock::Clock;
+use crate::delivery::{MessageSender, Outbox};
 use crate::locks::KeyedLocks;
 use crate::seal::MasterKey;
 use crate::tokens::PoolSigningKeys;
@@ -31,6 +32,8 @@ pub struct Service {
     signing_keys: RwLock<HashMap<String, Arc<PoolSigningKeys>>>,
     /// Writers of one user on this node queue here (see `Service::modify_user`).
     user_locks: KeyedLocks,
+    /// Where messages (codes, invitations) go; the store's outbox by default.
+    sender: Arc<dyn MessageSender>,
 }
 
 /// Deployment settings of the service.
@@ -53,7 +56,7 @@ impl Service {
         config: ServiceConfig,
     ) -> Self {
         Self {
-            store,
+            store: store.clone(),
             clock,
             wall_clock: Arc::new(crate::clock::SystemClock),
             master_key,
@@ -62,7 +65,19 @@ impl Service {
             issuer_base_url: config.issuer_base_url.trim_end_matches('/').to_owned(),
             signing_keys: Default::default(),
             user_locks: Default::default(),
+            sender: Arc::new(Outbox::new(store)),
         }
+    }
+
+    /// Sends messages through `sender` instead of holding them in the outbox.
+    pub fn with_message_sender(mut self, sender: Arc<dyn MessageSender>) -> Self {
+        self.sender = sender;
+        self
+    }
+
+    /// Where messages go.
+    pub(crate) fn message_sender(&self) -> &dyn MessageSender {
+        self.sender.as_ref()
     }
 
     /// The service clock.

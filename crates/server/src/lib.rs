@@ -7,9 +7,11 @@
 
 pub mod config;
 pub mod connections;
+pub mod delivery;
 mod errors;
 pub mod iam;
 mod operations;
+mod outbox;
 pub mod quota;
 mod refusals;
 pub mod request;
@@ -65,7 +67,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     if state.test_clock.is_some() {
         router = router
             .route("/_userpools/clock", post(advance_clock))
-            .route("/_userpools/federated-users", post(create_federated_user));
+            .route("/_userpools/federated-users", post(create_federated_user))
+            .route("/_userpools/outbox", get(outbox::list));
     }
     router
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -73,7 +76,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-fn request_id() -> String {
+pub(crate) fn request_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -91,7 +94,7 @@ fn json_response(status: StatusCode, request_id: &str, body: Vec<u8>) -> Respons
 }
 
 /// Renders an error as Cognito does: `__type` + `message`, `x-amzn-ErrorType`.
-fn error_response(error: &WireError, request_id: &str) -> Response {
+pub(crate) fn error_response(error: &WireError, request_id: &str) -> Response {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = json_response(status, request_id, error.to_json_body());
     if let Ok(kind) = HeaderValue::from_str(&format!("{}:", error.type_name)) {

@@ -8,6 +8,7 @@
 //! (optimistic concurrency; the loser gets [`StoreError::VersionConflict`] and
 //! retries from a fresh read).
 
+mod outbox;
 mod postgres;
 mod rate_buckets;
 mod row_cache;
@@ -129,6 +130,50 @@ pub struct UserRow {
     pub document: String,
     /// Optimistic-concurrency version; 0 for a row not yet stored.
     pub version: i64,
+}
+
+/// A message held in the outbox (no delivery configured): what would have been sent.
+#[derive(Clone, PartialEq)]
+pub struct OutboxRow {
+    /// Pool the message was sent for.
+    pub pool_id: String,
+    /// Internal username of the recipient.
+    pub username: String,
+    /// `EMAIL` or `SMS`.
+    pub channel: String,
+    /// Email address or phone number, unmasked.
+    pub destination: String,
+    /// Why it was sent (`SIGN_UP`, `FORGOT_PASSWORD`, …).
+    pub purpose: String,
+    /// Email subject (none for SMS).
+    pub subject: Option<String>,
+    /// The message as it would have been delivered.
+    pub body: String,
+    /// The one-time code or temporary password in it, if any.
+    pub code: Option<String>,
+    /// When it was sent, service-clock epoch milliseconds.
+    pub sent_ms: i64,
+}
+
+impl std::fmt::Debug for OutboxRow {
+    /// Never shows the body or the code.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxRow")
+            .field("pool_id", &self.pool_id)
+            .field("channel", &self.channel)
+            .field("purpose", &self.purpose)
+            .field("sent_ms", &self.sent_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which held messages [`Store::list_outbox`] returns.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutboxFilter<'a> {
+    /// Only this pool's.
+    pub pool_id: Option<&'a str>,
+    /// Only those sent to this destination (exact).
+    pub destination: Option<&'a str>,
 }
 
 /// How a user is looked up.
@@ -258,6 +303,15 @@ pub trait Store: Send + Sync + 'static {
     /// Records a one-time marker (a used session, a consumed challenge) that
     /// may be forgotten after `expires_ms`; true if it was not recorded yet.
     async fn put_marker(&self, name: &str, expires_ms: i64) -> StoreResult<bool>;
+
+    /// Holds a message in the outbox.
+    async fn append_outbox(&self, row: OutboxRow) -> StoreResult<()>;
+    /// Held messages matching `filter`, newest first, at most `limit`.
+    async fn list_outbox(
+        &self,
+        filter: OutboxFilter<'_>,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxRow>>;
 
     /// Queues writers of one user (by normalised username) across every
     /// process sharing the store, until the returned lock is dropped. Only an

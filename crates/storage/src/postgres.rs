@@ -28,8 +28,8 @@ use sqlx::{Postgres, Row, Transaction};
 use crate::rate_buckets::refilled_tokens;
 use crate::rows::{self, CLIENT_COLUMNS, POOL_COLUMNS, USER_COLUMNS};
 use crate::{
-    schema, Bucket, ClientRow, Page, PoolRow, Store, StoreError, StoreResult, UserKey, UserLock,
-    UserRow, UserWrite,
+    schema, Bucket, ClientRow, OutboxFilter, OutboxRow, Page, PoolRow, Store, StoreError,
+    StoreResult, UserKey, UserLock, UserRow, UserWrite,
 };
 
 /// Advisory lock key serialising migrations of concurrently starting nodes
@@ -602,6 +602,18 @@ impl Store for PostgresStore {
         .map_err(engine)?
         .rows_affected();
         Ok(n == 1)
+    }
+
+    async fn append_outbox(&self, row: OutboxRow) -> StoreResult<()> {
+        crate::outbox::postgres_append(&self.pool, row).await
+    }
+
+    async fn list_outbox(
+        &self,
+        filter: OutboxFilter<'_>,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxRow>> {
+        crate::outbox::postgres_list(&self.pool, filter, limit).await
     }
 
     async fn take_tokens(&self, buckets: &[Bucket], now_ms: i64) -> StoreResult<bool> {

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use sqlx::Connection;
 use userpools_storage::{
-    ClientRow, PoolRow, PostgresOptions, PostgresStore, SqliteStore, Store, StoreError, UniqueKey,
-    UserKey, UserRow, UserWrite,
+    ClientRow, OutboxFilter, OutboxRow, PoolRow, PostgresOptions, PostgresStore, SqliteStore,
+    Store, StoreError, UniqueKey, UserKey, UserRow, UserWrite,
 };
 
 mod common;
@@ -142,6 +142,7 @@ engine_tests!(
     alias_keys_round_trip_any_text,
     concurrent_read_modify_write_loses_nothing,
     concurrent_setting_writers_agree,
+    outbox_lists_newest_first_by_pool_and_destination,
 );
 
 fn user(name: &str, sub: &str, email: Option<&str>) -> UserRow {
@@ -573,6 +574,56 @@ async fn markers_are_recorded_once(store: Arc<dyn Store>) {
         .put_marker("session:3", 10 + 2 * 86_400_000)
         .await
         .unwrap());
+}
+
+async fn outbox_lists_newest_first_by_pool_and_destination(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let row = |pool: &str, to: &str, code: Option<&str>, at: i64| OutboxRow {
+        pool_id: pool.into(),
+        username: "alice".into(),
+        channel: "EMAIL".into(),
+        destination: to.into(),
+        purpose: "SIGN_UP".into(),
+        subject: code.map(|_| "Your verification code".into()),
+        body: "Your verification code is 123456. ".into(),
+        code: code.map(str::to_owned),
+        sent_ms: at,
+    };
+    store
+        .append_outbox(row("p1", "a@x", Some("111111"), 1))
+        .await
+        .unwrap();
+    store
+        .append_outbox(row("p1", "b@x", None, 2))
+        .await
+        .unwrap();
+    store
+        .append_outbox(row("p2", "a@x", Some("333333"), 3))
+        .await
+        .unwrap();
+    let list = |pool_id, destination| async move {
+        store
+            .list_outbox(
+                OutboxFilter {
+                    pool_id,
+                    destination,
+                },
+                10,
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.sent_ms)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(list(None, None).await, [3, 2, 1]);
+    assert_eq!(list(Some("p1"), None).await, [2, 1]);
+    assert_eq!(list(None, Some("a@x")).await, [3, 1]);
+    assert_eq!(list(Some("p2"), Some("b@x")).await, Vec::<i64>::new());
+    let all = store.list_outbox(OutboxFilter::default(), 1).await.unwrap();
+    assert_eq!(all, [row("p2", "a@x", Some("333333"), 3)]);
+    let held = store.list_outbox(OutboxFilter::default(), 3).await.unwrap();
+    assert_eq!(held[1], row("p1", "b@x", None, 2));
 }
 
 async fn alias_keys_round_trip_any_text(store: Arc<dyn Store>) {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod data_dir;
 pub mod limits;
 pub mod master_key;
+pub mod outbox;
 pub mod root_credentials;
 pub mod seed;
 pub mod serve;
@@ -17,6 +18,7 @@ mod test_support;
 
 use clap::Subcommand;
 
+pub use outbox::OutboxArgs;
 pub use seed::SeedArgs;
 pub use serve::ServeArgs;
 
@@ -33,6 +35,9 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Make a new data dir from a file written by `backup`.
     Restore(backup::RestoreArgs),
+    /// Print the messages held in the outbox (when no SMTP server or SMS webhook is
+    /// configured), newest first: the way to read codes in development.
+    Outbox(OutboxArgs),
 }
 
 /// Runs one command: files the process creates are private to its user, logs go to
@@ -55,5 +60,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Seed(args) => runtime.block_on(seed::seed(args)),
         Command::Backup(args) => backup::backup(args),
         Command::Restore(args) => backup::restore(args),
+        Command::Outbox(args) => runtime.block_on(outbox::outbox(args)),
     }
 }

@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use userpools_domain::clock::{Clock, SystemClock, TestClock};
+use userpools_domain::delivery::{ByChannel, MessageSender, Outbox};
 use userpools_domain::seal::MasterKey;
 use userpools_domain::service::{Service, ServiceConfig};
+use userpools_server::delivery::{SmsWebhook, SmtpSender};
 use userpools_server::{AppState, Limits, QuotaConfig, Quotas};
 use userpools_storage::{PostgresOptions, PostgresStore, SqliteStore, Store};
 use zeroize::Zeroizing;
@@ -71,6 +73,18 @@ pub struct ServeArgs {
     /// (and less two per PostgreSQL connection)].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: Option<u64>,
+    /// Mail server for email messages: `smtp://[user:pass@]host:port`
+    /// (`?starttls=required` for STARTTLS) or `smtps://…` (implicit TLS).
+    /// Without it, emails are held in the outbox (`userpools outbox`).
+    #[arg(long, env = "USERPOOLS_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Webhook receiving SMS messages as `POST` JSON `{to, message, userPoolId,
+    /// username, purpose}` (`http://host:port/path`). Without it, SMS are held in the outbox.
+    #[arg(long, env = "USERPOOLS_SMS_WEBHOOK_URL")]
+    pub sms_webhook_url: Option<String>,
+    /// Sender of emails for pools without `EmailConfiguration.From`.
+    #[arg(long, default_value = userpools_server::delivery::DEFAULT_FROM)]
+    pub email_from: String,
 }
 
 /// Checks `--listen`: `HOST:PORT`, an IPv6 host in brackets.
@@ -136,7 +150,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         account_id,
         issuer_base_url,
     };
-    let service = Arc::new(Service::new(store, clock, master, config));
+    let sender = message_sender(&args, &store)?;
+    let service = Arc::new(Service::new(store, clock, master, config).with_message_sender(sender));
     let state = Arc::new(AppState {
         service,
         keys,
@@ -241,6 +256,26 @@ fn quotas(config: QuotaConfig, account_id: &str, store: &Arc<dyn Store>) -> Quot
         account_id,
         Arc::new(userpools_server::quota::StoreBuckets::new(store.clone())),
     )
+}
+
+/// Email through `--smtp-url`, SMS through `--sms-webhook-url`, each held in the
+/// store's outbox when not given.
+fn message_sender(
+    args: &ServeArgs,
+    store: &Arc<dyn Store>,
+) -> anyhow::Result<Arc<dyn MessageSender>> {
+    let outbox: Arc<dyn MessageSender> = Arc::new(Outbox::new(store.clone()));
+    let email: Arc<dyn MessageSender> = match &args.smtp_url {
+        Some(url) => {
+            Arc::new(SmtpSender::from_url(url, &args.email_from).map_err(anyhow::Error::msg)?)
+        }
+        None => outbox.clone(),
+    };
+    let sms: Arc<dyn MessageSender> = match &args.sms_webhook_url {
+        Some(url) => Arc::new(SmsWebhook::from_url(url).map_err(anyhow::Error::msg)?),
+        None => outbox,
+    };
+    Ok(Arc::new(ByChannel { email, sms }))
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -11,6 +11,7 @@ mod auth;
 mod clients;
 mod convert;
 mod pools;
+mod recovery;
 mod tokens;
 mod users;
 
@@ -27,6 +28,7 @@ use userpools_wire::{codec, Operation, WireError};
 use self::auth::*;
 use self::clients::*;
 use self::pools::*;
+use self::recovery::*;
 use self::tokens::*;
 use self::users::*;
 use crate::errors::domain_to_wire;
@@ -108,15 +110,20 @@ operation_table! {
         GlobalSignOut => global_sign_out,
         AdminUserGlobalSignOut => admin_user_global_sign_out,
         RevokeToken => revoke_token,
+        ConfirmSignUp => confirm_sign_up,
+        ResendConfirmationCode => resend_confirmation_code,
+        ForgotPassword => forgot_password,
+        ConfirmForgotPassword => confirm_forgot_password,
+        AdminResetUserPassword => admin_reset_user_password,
     }
     not_implemented {
         AddUserPoolClientSecret, AdminAddUserToGroup, AdminDeleteSoftwareToken,
         AdminDisableProviderForUser, AdminForgetDevice, AdminGetDevice, AdminGetUserAuthFactors,
         AdminLinkProviderForUser, AdminListDevices, AdminListGroupsForUser, AdminListUserAuthEvents,
-        AdminListUserSessions, AdminRemoveUserFromGroup, AdminResetUserPassword,
+        AdminListUserSessions, AdminRemoveUserFromGroup,
         AdminRevokeUserSession, AdminSetUserMFAPreference, AdminSetUserSettings,
         AdminUpdateAuthEventFeedback, AdminUpdateDeviceStatus, AssociateSoftwareToken,
-        CompleteWebAuthnRegistration, ConfirmDevice, ConfirmForgotPassword, ConfirmSignUp,
+        CompleteWebAuthnRegistration, ConfirmDevice,
         CreateGroup, CreateIdentityProvider, CreateManagedLoginBranding, CreateResourceServer,
         CreateTerms, CreateUserImportJob, CreateUserPoolDomain, CreateUserPoolReplica, DeleteGroup,
         DeleteIdentityProvider, DeleteManagedLoginBranding, DeleteResourceServer, DeleteTerms,
@@ -124,7 +131,7 @@ operation_table! {
         DeleteUserPoolReplica, DeleteWebAuthnCredential, DescribeIdentityProvider,
         DescribeManagedLoginBranding, DescribeManagedLoginBrandingByClient, DescribeResourceServer,
         DescribeRiskConfiguration, DescribeTerms, DescribeTermsByClient, DescribeUserImportJob,
-        DescribeUserPoolDomain, ForgetDevice, ForgotPassword, GetCSVHeader, GetClientToken,
+        DescribeUserPoolDomain, ForgetDevice, GetCSVHeader, GetClientToken,
         GetDerivedToken, GetDevice, GetGroup, GetIdentityProviderByIdentifier,
         GetLogDeliveryConfiguration, GetProvisionedLimit, GetSigningCertificate,
         GetTokensFromRefreshToken, GetUICustomization, GetUserAttributeVerificationCode,
@@ -132,7 +139,7 @@ operation_table! {
         GetUserPoolSessionConfiguration, ListDevices, ListGroups, ListIdentityProviders,
         ListResourceServers, ListTagsForResource, ListTerms, ListUserImportJobs,
         ListUserPoolClientSecrets, ListUserPoolReplicas, ListUserSessions, ListUsersInGroup,
-        ListWebAuthnCredentials, ResendConfirmationCode, RevokeUserSession,
+        ListWebAuthnCredentials, RevokeUserSession,
         SetLogDeliveryConfiguration, SetRiskConfiguration, SetUICustomization, SetUserMFAPreference,
         SetUserPoolClientSessionConfiguration, SetUserPoolMfaConfig,
         SetUserPoolSessionConfiguration, SetUserSettings, StartUserImportJob,

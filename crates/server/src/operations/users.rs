@@ -52,8 +52,8 @@ pub(super) async fn sign_up(
             "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null".into(),
         )
     })?;
-    let user = service
-        .sign_up(
+    let (user, delivery) = service
+        .sign_up_and_send_code(
             input.client_id.expose(),
             input.username.expose(),
             password,
@@ -64,6 +64,7 @@ pub(super) async fn sign_up(
     Ok(SignUpResponse {
         user_confirmed: false,
         user_sub: user.sub().to_owned(),
+        code_delivery_details: delivery.map(super::recovery::code_delivery_details),
         ..SignUpResponse::default()
     })
 }

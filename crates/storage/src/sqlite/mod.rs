@@ -21,8 +21,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use crate::row_cache::{CacheChange, RowCache};
 use crate::rows::{self, CLIENT_COLUMNS, POOL_COLUMNS, USER_COLUMNS};
 use crate::{
-    schema, Bucket, ClientRow, MemoryBuckets, Page, PoolRow, Store, StoreError, StoreResult,
-    UserKey, UserRow, UserWrite,
+    schema, Bucket, ClientRow, MemoryBuckets, OutboxFilter, OutboxRow, Page, PoolRow, Store,
+    StoreError, StoreResult, UserKey, UserRow, UserWrite,
 };
 
 pub mod backup;
@@ -640,6 +640,19 @@ impl Store for SqliteStore {
             .map_err(engine)
         })
         .await
+    }
+
+    async fn append_outbox(&self, row: OutboxRow) -> StoreResult<()> {
+        self.write(move |c| crate::outbox::sqlite_append(c, &row))
+            .await
+    }
+
+    async fn list_outbox(
+        &self,
+        filter: OutboxFilter<'_>,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxRow>> {
+        self.read(|c| crate::outbox::sqlite_list(c, filter, limit))
     }
 
     async fn take_tokens(&self, buckets: &[Bucket], now_ms: i64) -> StoreResult<bool> {
