@@ -8,6 +8,7 @@
 //! (optimistic concurrency; the loser gets [`StoreError::VersionConflict`] and
 //! retries from a fresh read).
 
+mod groups;
 mod postgres;
 mod rate_buckets;
 mod row_cache;
@@ -15,6 +16,7 @@ mod rows;
 mod schema;
 mod sqlite;
 
+pub use groups::{AddMember, GroupRow, GroupStore};
 pub use postgres::{PostgresOptions, PostgresStore};
 pub use rate_buckets::{Bucket, MemoryBuckets};
 pub use sqlite::{backup, SqliteStore};
@@ -206,7 +208,7 @@ impl std::fmt::Debug for UserLock {
 /// The one storage interface. Every method is atomic and durable when it
 /// returns `Ok`.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: GroupStore + Send + Sync + 'static {
     /// Inserts a pool; [`StoreError::UniqueConflict`]`(`[`UniqueKey::Pool`]`)` if the id exists.
     async fn insert_pool(&self, row: PoolRow) -> StoreResult<()>;
     /// Replaces a pool at the expected version.
