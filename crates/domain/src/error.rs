@@ -52,6 +52,9 @@ pub enum DomainError {
     /// UnsupportedTokenTypeException.
     #[error("{0}")]
     UnsupportedTokenType(String),
+    /// GroupExistsException.
+    #[error("{0}")]
+    GroupExists(String),
     /// InternalErrorException: a bug or a storage failure; never the caller's fault.
     #[error("{0}")]
     Internal(String),
@@ -80,6 +83,7 @@ impl DomainError {
             Self::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
             Self::CodeMismatch(_) => "CodeMismatchException",
             Self::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
+            Self::GroupExists(_) => "GroupExistsException",
             Self::Internal(_) => "InternalErrorException",
         }
     }
@@ -103,6 +107,7 @@ impl DomainError {
             | Self::InvalidUserPoolConfiguration(m)
             | Self::CodeMismatch(m)
             | Self::UnsupportedTokenType(m)
+            | Self::GroupExists(m)
             | Self::Internal(m) => m,
         }
     }

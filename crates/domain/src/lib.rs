@@ -9,6 +9,7 @@ pub mod auth;
 pub mod clients;
 pub mod clock;
 pub mod error;
+pub mod groups;
 mod locks;
 pub mod model;
 mod persist;
