@@ -92,9 +92,19 @@ async fn a_duplicate_name_is_refused_and_names_are_case_sensitive() {
 async fn a_negative_precedence_is_refused() {
     let h = Harness::new();
     let pool = h.pool().await;
-    let e = error_of(h.svc.create_group(&pool.id, "g", None, None, Some(-1)).await);
+    let e = error_of(
+        h.svc
+            .create_group(&pool.id, "g", None, None, Some(-1))
+            .await,
+    );
     assert!(matches!(e, DomainError::InvalidParameter(_)), "{e:?}");
-    assert!(h.svc.list_groups(&pool.id, 60, None).await.unwrap().0.is_empty());
+    assert!(h
+        .svc
+        .list_groups(&pool.id, 60, None)
+        .await
+        .unwrap()
+        .0
+        .is_empty());
 }
 
 #[tokio::test]
@@ -104,7 +114,10 @@ async fn operations_on_a_missing_pool_name_the_pool() {
     let expected = DomainError::pool_not_found(missing);
     let e = error_of(h.svc.create_group(missing, "g", None, None, None).await);
     assert_eq!(e, expected);
-    assert_eq!(error_of(h.svc.list_groups(missing, 10, None).await), expected);
+    assert_eq!(
+        error_of(h.svc.list_groups(missing, 10, None).await),
+        expected
+    );
     assert_eq!(
         error_of(h.svc.admin_add_user_to_group(missing, "u", "g").await),
         expected
@@ -138,12 +151,14 @@ async fn a_pool_has_at_most_ten_thousand_groups() {
     while let Some(created) = creates.join_next().await {
         created.unwrap().unwrap();
     }
-    let e = error_of(h.svc.create_group(&pool.id, "one-more", None, None, None).await);
+    let e = error_of(
+        h.svc
+            .create_group(&pool.id, "one-more", None, None, None)
+            .await,
+    );
     assert_eq!(
         e,
-        DomainError::LimitExceeded(
-            "The user pool has reached its limit of 10000 groups.".into()
-        )
+        DomainError::LimitExceeded("The user pool has reached its limit of 10000 groups.".into())
     );
     h.svc.delete_group(&pool.id, "g00000").await.unwrap();
     h.svc
@@ -177,7 +192,10 @@ async fn memberships_go_with_their_group_and_their_user() {
         .admin_list_groups_for_user(&pool.id, "alice", 60, None)
         .await
         .unwrap();
-    assert_eq!(groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), ["keep"]);
+    assert_eq!(
+        groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+        ["keep"]
+    );
 
     h.svc.admin_delete_user(&pool.id, "bob").await.unwrap();
     let (members, _) = h
@@ -186,7 +204,10 @@ async fn memberships_go_with_their_group_and_their_user() {
         .await
         .unwrap();
     assert_eq!(
-        members.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(),
+        members
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect::<Vec<_>>(),
         ["alice"]
     );
     h.confirmed_user(&pool, "bob", PASSWORD).await;
@@ -207,15 +228,27 @@ async fn unknown_groups_and_users_are_reported() {
         .create_group(&pool.id, "g", None, None, None)
         .await
         .unwrap();
-    let e = error_of(h.svc.admin_add_user_to_group(&pool.id, "alice", "nope").await);
+    let e = error_of(
+        h.svc
+            .admin_add_user_to_group(&pool.id, "alice", "nope")
+            .await,
+    );
     assert_eq!(e, group_not_found());
     let e = error_of(h.svc.admin_add_user_to_group(&pool.id, "ghost", "g").await);
     assert_eq!(e, user_not_found());
-    let e = error_of(h.svc.admin_remove_user_from_group(&pool.id, "ghost", "g").await);
+    let e = error_of(
+        h.svc
+            .admin_remove_user_from_group(&pool.id, "ghost", "g")
+            .await,
+    );
     assert_eq!(e, user_not_found());
     let e = error_of(h.svc.list_users_in_group(&pool.id, "nope", 60, None).await);
     assert_eq!(e, group_not_found());
-    let e = error_of(h.svc.admin_list_groups_for_user(&pool.id, "ghost", 60, None).await);
+    let e = error_of(
+        h.svc
+            .admin_list_groups_for_user(&pool.id, "ghost", 60, None)
+            .await,
+    );
     assert_eq!(e, user_not_found());
     let e = error_of(h.svc.list_groups(&pool.id, 60, Some("*bad*")).await);
     assert_eq!(e, invalid_parameter("Invalid pagination token."));
@@ -264,7 +297,11 @@ async fn tokens_carry_the_groups_as_they_are_when_issued() {
         .await
         .unwrap();
     let before = h.sign_in(&client, "alice", PASSWORD).await;
-    assert!(h.id_claims(&pool, &before).await.get("cognito:groups").is_none());
+    assert!(h
+        .id_claims(&pool, &before)
+        .await
+        .get("cognito:groups")
+        .is_none());
     for group in ["readers", "admins", "all"] {
         svc.admin_add_user_to_group(&pool.id, "alice", group)
             .await

@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 
 use super::{engine, fetch_limit, PostgresStore};
-use crate::groups::{self, AddMember, GroupRow, GroupStore, GROUP_COLUMNS, G_GROUP_COLUMNS, U_USER_COLUMNS};
+use crate::groups::{
+    self, AddMember, GroupRow, GroupStore, GROUP_COLUMNS, G_GROUP_COLUMNS, U_USER_COLUMNS,
+};
 use crate::{rows, Page, StoreResult, UserRow};
 
 #[async_trait]

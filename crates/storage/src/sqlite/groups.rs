@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{engine, SqliteStore};
-use crate::groups::{self, AddMember, GroupRow, GroupStore, GROUP_COLUMNS, G_GROUP_COLUMNS, U_USER_COLUMNS};
+use crate::groups::{
+    self, AddMember, GroupRow, GroupStore, GROUP_COLUMNS, G_GROUP_COLUMNS, U_USER_COLUMNS,
+};
 use crate::{rows, Page, StoreResult, UserRow};
 
 /// Runs a page query whose parameters end with the fetch limit.
@@ -125,8 +127,11 @@ impl GroupStore for SqliteStore {
         username: &str,
         max_groups: usize,
     ) -> StoreResult<AddMember> {
-        let (pool_id, group_name, username) =
-            (pool_id.to_owned(), group_name.to_owned(), username.to_owned());
+        let (pool_id, group_name, username) = (
+            pool_id.to_owned(),
+            group_name.to_owned(),
+            username.to_owned(),
+        );
         // One writer: the checks and the insert cannot interleave with another write.
         self.write(move |c| {
             let member = c
@@ -166,8 +171,11 @@ impl GroupStore for SqliteStore {
         group_name: &str,
         username: &str,
     ) -> StoreResult<bool> {
-        let (pool_id, group_name, username) =
-            (pool_id.to_owned(), group_name.to_owned(), username.to_owned());
+        let (pool_id, group_name, username) = (
+            pool_id.to_owned(),
+            group_name.to_owned(),
+            username.to_owned(),
+        );
         self.write(move |c| {
             let n = c
                 .execute(
