@@ -61,6 +61,9 @@ pub enum DomainError {
     /// UnsupportedTokenTypeException.
     #[error("{0}")]
     UnsupportedTokenType(String),
+    /// GroupExistsException.
+    #[error("{0}")]
+    GroupExists(String),
     /// InternalErrorException: a bug or a storage failure; never the caller's fault.
     #[error("{0}")]
     Internal(String),
@@ -92,6 +95,7 @@ impl DomainError {
             Self::TooManyFailedAttempts(_) => "TooManyFailedAttemptsException",
             Self::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
             Self::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
+            Self::GroupExists(_) => "GroupExistsException",
             Self::Internal(_) => "InternalErrorException",
         }
     }
@@ -118,6 +122,7 @@ impl DomainError {
             | Self::TooManyFailedAttempts(m)
             | Self::CodeDeliveryFailure(m)
             | Self::UnsupportedTokenType(m)
+            | Self::GroupExists(m)
             | Self::Internal(m) => m,
         }
     }

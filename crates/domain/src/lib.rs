@@ -12,6 +12,7 @@ pub mod codes;
 mod confirmation;
 pub mod delivery;
 pub mod error;
+pub mod groups;
 mod locks;
 pub mod messages;
 pub mod model;

@@ -325,6 +325,10 @@ pub struct TokenContext<'a> {
     pub event_id: &'a str,
     /// Group names, in precedence order; `cognito:groups` is omitted when empty.
     pub groups: &'a [String],
+    /// The groups' role ARNs (ID token `cognito:roles`, omitted when empty).
+    pub roles: &'a [String],
+    /// The preferred role (ID token `cognito:preferred_role`), if one wins.
+    pub preferred_role: Option<&'a str>,
 }
 
 fn expiry(now: i64, validity_secs: u64) -> i64 {
@@ -351,7 +355,8 @@ fn attribute_claim(name: &str, value: &str) -> Value {
 }
 
 /// The claims of an ID token (spec §3.2): `sub`, the readable user attributes,
-/// `cognito:groups` (if any), `iss`, `cognito:username`, `origin_jti`, `aud`, `event_id`,
+/// `cognito:groups`, `cognito:roles`, `cognito:preferred_role` (if any), `iss`,
+/// `cognito:username`, `origin_jti`, `aud`, `event_id`,
 /// `token_use: "id"`, `auth_time`, `exp`, `iat` and a fresh `jti`. Attributes never
 /// override these claims.
 pub fn id_token_claims(ctx: &TokenContext<'_>) -> Value {
@@ -364,6 +369,12 @@ pub fn id_token_claims(ctx: &TokenContext<'_>) -> Value {
     claims.insert("sub".into(), ctx.sub.into());
     if !ctx.groups.is_empty() {
         claims.insert("cognito:groups".into(), json!(ctx.groups));
+    }
+    if !ctx.roles.is_empty() {
+        claims.insert("cognito:roles".into(), json!(ctx.roles));
+    }
+    if let Some(role) = ctx.preferred_role {
+        claims.insert("cognito:preferred_role".into(), role.into());
     }
     claims.insert("iss".into(), issuer_for(ctx.issuer, ctx.pool_id).into());
     claims.insert("cognito:username".into(), ctx.username.into());

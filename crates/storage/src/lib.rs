@@ -8,6 +8,7 @@
 //! (optimistic concurrency; the loser gets [`StoreError::VersionConflict`] and
 //! retries from a fresh read).
 
+mod groups;
 mod outbox;
 mod postgres;
 mod rate_buckets;
@@ -16,6 +17,7 @@ mod rows;
 mod schema;
 mod sqlite;
 
+pub use groups::{AddMember, GroupRow, GroupStore};
 pub use postgres::{PostgresOptions, PostgresStore};
 pub use rate_buckets::{Bucket, MemoryBuckets};
 pub use sqlite::{backup, SqliteStore};
@@ -251,7 +253,7 @@ impl std::fmt::Debug for UserLock {
 /// The one storage interface. Every method is atomic and durable when it
 /// returns `Ok`.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: GroupStore + Send + Sync + 'static {
     /// Inserts a pool; [`StoreError::UniqueConflict`]`(`[`UniqueKey::Pool`]`)` if the id exists.
     async fn insert_pool(&self, row: PoolRow) -> StoreResult<()>;
     /// Replaces a pool at the expected version.

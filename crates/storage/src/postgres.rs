@@ -19,6 +19,8 @@
 //! still comes from the version checks, so a lock lost with its connection
 //! cannot corrupt anything.
 
+mod groups;
+
 use std::time::Duration;
 
 use async_trait::async_trait;

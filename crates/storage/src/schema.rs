@@ -40,11 +40,16 @@ macro_rules! migrations {
 }
 
 /// The SQLite migrations; the schema version is `PRAGMA user_version`.
-pub(crate) const SQLITE: &[Migration] =
-    migrations!("sqlite": "0001_initial", "0002_markers", "0003_align_engines", "0004_outbox");
+pub(crate) const SQLITE: &[Migration] = migrations!(
+    "sqlite": "0001_initial", "0002_markers", "0003_align_engines", "0004_outbox",
+    "0005_groups",
+);
 
 /// The PostgreSQL migrations; applied versions are rows of `userpools_migrations`.
-pub(crate) const POSTGRES: &[Migration] = migrations!("postgres": "0001_initial", "0002_rate_buckets", "0003_align_engines", "0004_outbox");
+pub(crate) const POSTGRES: &[Migration] = migrations!(
+    "postgres": "0001_initial", "0002_rate_buckets", "0003_align_engines", "0004_outbox",
+    "0005_groups",
+);
 
 /// Refuses a database migrated by a newer binary (at schema `version`).
 pub(crate) fn newer_than_binary(version: usize) -> StoreError {

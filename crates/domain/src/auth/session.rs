@@ -119,6 +119,8 @@ impl Service {
         let event_id = uuid::Uuid::new_v4().to_string();
         // The ID token carries only what the client may read (ReadAttributes).
         let readable = crate::users::attribute_rights::readable(client, &user.attributes);
+        // Group claims as the memberships are now (sign-in and refresh alike).
+        let group_claims = self.group_claims(&pool.id, &user.username).await?;
         let context = TokenContext {
             issuer: self.issuer_base_url(),
             pool_id: &pool.id,
@@ -132,7 +134,9 @@ impl Service {
             access_validity_secs: client.access_token_validity_secs,
             origin_jti,
             event_id: &event_id,
-            groups: &[],
+            groups: &group_claims.groups,
+            roles: &group_claims.roles,
+            preferred_role: group_claims.preferred_role.as_deref(),
         };
         Ok(AuthTokens {
             access_token: tokens::sign_jwt(

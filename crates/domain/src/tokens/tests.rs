@@ -333,6 +333,8 @@ fn context<'a>(attributes: &'a [(String, String)], groups: &'a [String]) -> Toke
         origin_jti: "origin-jti",
         event_id: "event-id",
         groups,
+        roles: &[],
+        preferred_role: None,
     }
 }
 

@@ -10,6 +10,7 @@
 mod auth;
 mod clients;
 mod convert;
+mod groups;
 mod pools;
 mod recovery;
 mod tokens;
@@ -27,6 +28,7 @@ use userpools_wire::{codec, Operation, WireError};
 
 use self::auth::*;
 use self::clients::*;
+use self::groups::*;
 use self::pools::*;
 use self::recovery::*;
 use self::tokens::*;
@@ -115,36 +117,45 @@ operation_table! {
         ForgotPassword => forgot_password,
         ConfirmForgotPassword => confirm_forgot_password,
         AdminResetUserPassword => admin_reset_user_password,
+        CreateGroup => create_group,
+        GetGroup => get_group,
+        UpdateGroup => update_group,
+        DeleteGroup => delete_group,
+        ListGroups => list_groups,
+        AdminAddUserToGroup => admin_add_user_to_group,
+        AdminRemoveUserFromGroup => admin_remove_user_from_group,
+        AdminListGroupsForUser => admin_list_groups_for_user,
+        ListUsersInGroup => list_users_in_group,
     }
     not_implemented {
-        AddUserPoolClientSecret, AdminAddUserToGroup, AdminDeleteSoftwareToken,
+        AddUserPoolClientSecret, AdminDeleteSoftwareToken,
         AdminDisableProviderForUser, AdminForgetDevice, AdminGetDevice, AdminGetUserAuthFactors,
-        AdminLinkProviderForUser, AdminListDevices, AdminListGroupsForUser, AdminListUserAuthEvents,
-        AdminListUserSessions, AdminRemoveUserFromGroup,
+        AdminLinkProviderForUser, AdminListDevices, AdminListUserAuthEvents,
+        AdminListUserSessions,
         AdminRevokeUserSession, AdminSetUserMFAPreference, AdminSetUserSettings,
         AdminUpdateAuthEventFeedback, AdminUpdateDeviceStatus, AssociateSoftwareToken,
         CompleteWebAuthnRegistration, ConfirmDevice,
-        CreateGroup, CreateIdentityProvider, CreateManagedLoginBranding, CreateResourceServer,
-        CreateTerms, CreateUserImportJob, CreateUserPoolDomain, CreateUserPoolReplica, DeleteGroup,
+        CreateIdentityProvider, CreateManagedLoginBranding, CreateResourceServer,
+        CreateTerms, CreateUserImportJob, CreateUserPoolDomain, CreateUserPoolReplica,
         DeleteIdentityProvider, DeleteManagedLoginBranding, DeleteResourceServer, DeleteTerms,
         DeleteUserPoolClientSecret, DeleteUserPoolDomain,
         DeleteUserPoolReplica, DeleteWebAuthnCredential, DescribeIdentityProvider,
         DescribeManagedLoginBranding, DescribeManagedLoginBrandingByClient, DescribeResourceServer,
         DescribeRiskConfiguration, DescribeTerms, DescribeTermsByClient, DescribeUserImportJob,
         DescribeUserPoolDomain, ForgetDevice, GetCSVHeader, GetClientToken,
-        GetDerivedToken, GetDevice, GetGroup, GetIdentityProviderByIdentifier,
+        GetDerivedToken, GetDevice, GetIdentityProviderByIdentifier,
         GetLogDeliveryConfiguration, GetProvisionedLimit, GetSigningCertificate,
         GetTokensFromRefreshToken, GetUICustomization, GetUserAttributeVerificationCode,
         GetUserAuthFactors, GetUserPoolClientSessionConfiguration, GetUserPoolMfaConfig,
-        GetUserPoolSessionConfiguration, ListDevices, ListGroups, ListIdentityProviders,
+        GetUserPoolSessionConfiguration, ListDevices, ListIdentityProviders,
         ListResourceServers, ListTagsForResource, ListTerms, ListUserImportJobs,
-        ListUserPoolClientSecrets, ListUserPoolReplicas, ListUserSessions, ListUsersInGroup,
+        ListUserPoolClientSecrets, ListUserPoolReplicas, ListUserSessions,
         ListWebAuthnCredentials, RevokeUserSession,
         SetLogDeliveryConfiguration, SetRiskConfiguration, SetUICustomization, SetUserMFAPreference,
         SetUserPoolClientSessionConfiguration, SetUserPoolMfaConfig,
         SetUserPoolSessionConfiguration, SetUserSettings, StartUserImportJob,
         StartWebAuthnRegistration, StopUserImportJob, TagResource, UntagResource,
-        UpdateAuthEventFeedback, UpdateDeviceStatus, UpdateGroup, UpdateIdentityProvider,
+        UpdateAuthEventFeedback, UpdateDeviceStatus, UpdateIdentityProvider,
         UpdateManagedLoginBranding, UpdateProvisionedLimit, UpdateResourceServer, UpdateTerms,
         UpdateUserPoolDomain, UpdateUserPoolReplica, VerifySoftwareToken, VerifyUserAttribute,
     }

@@ -31,7 +31,7 @@ fn attribute_pairs(attributes: Option<Vec<AttributeType>>) -> Vec<(String, Strin
         .collect()
 }
 
-fn user_type(user: &User, only: Option<&[String]>) -> UserType {
+pub(super) fn user_type(user: &User, only: Option<&[String]>) -> UserType {
     UserType {
         username: Some(user.username.clone().into()),
         attributes: Some(attribute_list(user, only)),

@@ -26,6 +26,7 @@ use crate::{
 };
 
 pub mod backup;
+mod groups;
 mod writer;
 
 use writer::{Job, Reply, WAL_SIZE_LIMIT};

@@ -1,0 +1,18 @@
+-- Groups of a pool and their members. Deleting a pool, a group or a user removes the
+-- memberships with it (foreign keys with ON DELETE CASCADE).
+CREATE TABLE user_groups (
+    pool_id    TEXT NOT NULL REFERENCES pools(pool_id) ON DELETE CASCADE,
+    group_name TEXT NOT NULL,
+    document   TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    PRIMARY KEY (pool_id, group_name)
+);
+CREATE TABLE group_members (
+    pool_id    TEXT NOT NULL,
+    group_name TEXT NOT NULL,
+    username   TEXT NOT NULL,
+    PRIMARY KEY (pool_id, group_name, username),
+    FOREIGN KEY (pool_id, group_name) REFERENCES user_groups(pool_id, group_name) ON DELETE CASCADE,
+    FOREIGN KEY (pool_id, username) REFERENCES users(pool_id, username) ON DELETE CASCADE
+);
+CREATE INDEX group_members_by_user ON group_members(pool_id, username, group_name);
