@@ -35,6 +35,9 @@ use crate::iam::{Authority, PolicyDocument, PolicySet};
 use crate::quota::{Category, QuotaConfig};
 use crate::sigv4::AccessKey;
 
+/// The shortest secret access key accepted in the file (as for the root key).
+pub const MIN_SECRET_CHARS: usize = 16;
+
 /// A loaded and validated configuration. `Debug` hides secrets.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -222,6 +225,17 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
                 "must be a non-empty string without spaces",
             );
         }
+        if secret.chars().count() < MIN_SECRET_CHARS {
+            return loader.error(
+                Some(key.secret_access_key.span()),
+                field("secret_access_key"),
+                format!(
+                    "is too short ({} characters): a secret needs at least {MIN_SECRET_CHARS} \
+                     (AWS secret access keys have 40)",
+                    secret.chars().count()
+                ),
+            );
+        }
         if let Some(token) = &key.session_token {
             if token.get_ref().is_empty() || token.get_ref().chars().any(char::is_whitespace) {
                 return loader.error(
@@ -381,14 +395,14 @@ mod tests {
             r#"
 [[access_keys]]
 access_key_id = "AKIAALICE00000000000"
-secret_access_key = "alice-secret"
+secret_access_key = "alice-secret-0123456789"
 principal_arn = "arn:aws:iam::000000000000:user/alice"
 policies = ['''{{"Version": "2012-10-17", "Statement": [
   {{"Effect": "Allow", "Action": "cognito-idp:AdminSetUserPassword", "Resource": "{POOL_A}"}}]}}''']
 
 [[access_keys]]
 access_key_id = "ASIATEMP000000000000"
-secret_access_key = "temp-secret"
+secret_access_key = "temp-secret-0123456789"
 session_token = "token-1"
 principal_arn = "arn:aws:sts::000000000000:assumed-role/Admin/session"
 
@@ -461,9 +475,17 @@ UserRead = 500
     }
 
     #[test]
+    fn a_short_secret_is_refused() {
+        assert_eq!(
+            err("[[access_keys]]\naccess_key_id = \"AKIAALICE00000000000\"\nsecret_access_key = \"fifteen-chars!!\"\nprincipal_arn = \"arn:aws:iam::000000000000:user/alice\"\n"),
+            "invalid configuration file test.toml, line 3, column 21: access_keys[0].secret_access_key: is too short (15 characters): a secret needs at least 16 (AWS secret access keys have 40)"
+        );
+    }
+
+    #[test]
     fn errors_name_line_and_field() {
         assert_eq!(
-            err("[[access_keys]]\naccess_key_id = \"AKIAALICE00000000000\"\nsecret_access_key = \"s\"\nprincipal_arn = \"alice\"\n"),
+            err("[[access_keys]]\naccess_key_id = \"AKIAALICE00000000000\"\nsecret_access_key = \"s-0123456789abcdef\"\nprincipal_arn = \"alice\"\n"),
             "invalid configuration file test.toml, line 4, column 17: access_keys[0].principal_arn: \"alice\" is not a principal ARN: expected e.g. arn:aws:iam::000000000000:user/alice, arn:aws:iam::000000000000:role/Admin or arn:aws:sts::000000000000:assumed-role/Admin/session"
         );
         assert_eq!(
@@ -485,7 +507,7 @@ UserRead = 500
         let policy_error = err(concat!(
             "[[access_keys]]\n",
             "access_key_id = \"AKIAALICE00000000000\"\n",
-            "secret_access_key = \"s\"\n",
+            "secret_access_key = \"s-0123456789abcdef\"\n",
             "principal_arn = \"arn:aws:iam::000000000000:user/alice\"\n",
             "[[access_keys.policies]]\n",
             "Statement = [{ Effect = \"Permit\", Action = \"*\", Resource = \"*\" }]\n",
@@ -495,14 +517,14 @@ UserRead = 500
             "invalid configuration file test.toml, line 5, column 1: access_keys[0].policies[0].Statement[0].Effect: must be \"Allow\" or \"Deny\", not \"Permit\""
         );
         let duplicate = err(concat!(
-            "[[access_keys]]\naccess_key_id = \"AKIAALICE00000000000\"\nsecret_access_key = \"s\"\nprincipal_arn = \"arn:aws:iam::000000000000:user/a\"\n",
-            "[[access_keys]]\naccess_key_id = \"AKIAALICE00000000000\"\nsecret_access_key = \"s\"\nprincipal_arn = \"arn:aws:iam::000000000000:user/b\"\n",
+            "[[access_keys]]\naccess_key_id = \"AKIAALICE00000000000\"\nsecret_access_key = \"s-0123456789abcdef\"\nprincipal_arn = \"arn:aws:iam::000000000000:user/a\"\n",
+            "[[access_keys]]\naccess_key_id = \"AKIAALICE00000000000\"\nsecret_access_key = \"s-0123456789abcdef\"\nprincipal_arn = \"arn:aws:iam::000000000000:user/b\"\n",
         ));
         assert_eq!(
             duplicate,
             "invalid configuration file test.toml, line 6, column 17: access_keys[1].access_key_id: AKIAALICE00000000000 is already declared by access_keys[0]"
         );
-        let missing = err("[[access_keys]]\naccess_key_id = \"AKIAALICE00000000000\"\nsecret_access_key = \"s\"\n");
+        let missing = err("[[access_keys]]\naccess_key_id = \"AKIAALICE00000000000\"\nsecret_access_key = \"s-0123456789abcdef\"\n");
         assert!(
             missing.contains("missing field `principal_arn`"),
             "{missing}"

@@ -14,8 +14,8 @@ use zeroize::Zeroizing;
 pub const ACCESS_KEY_ID_VAR: &str = "USERPOOLS_ACCESS_KEY_ID";
 /// The environment variable holding the root secret access key.
 pub const SECRET_ACCESS_KEY_VAR: &str = "USERPOOLS_SECRET_ACCESS_KEY";
-/// The shortest root secret accepted (AWS's secret access keys have 40 characters).
-pub const MIN_SECRET_CHARS: usize = 16;
+/// The shortest root secret accepted: the same as for the configuration file's keys.
+pub use userpools_server::config::MIN_SECRET_CHARS;
 
 /// A root key pair given in the environment, checked. `Debug` hides the secret.
 pub struct GivenCredentials {
