@@ -157,3 +157,13 @@ def test_a_16_character_root_secret_is_accepted(make_server):
     s = make_server(credentials=(akid, "0123456789abcdef"))
     pool = create_pool(s.client())
     assert s.client().describe_user_pool(UserPoolId=pool)["UserPool"]["Id"] == pool
+
+
+def test_logs_written_to_a_file_carry_no_colour_codes(make_server):
+    """Issue 18: no ANSI escapes unless stderr is a terminal (the server's stderr is a file here)."""
+    s = make_server()
+    s.client().list_user_pools(MaxResults=1)
+    s.stop()
+    log = s.stderr()
+    assert "serving" in log
+    assert "\x1b[" not in log

@@ -40,6 +40,13 @@ pub enum Command {
     Outbox(OutboxArgs),
 }
 
+/// Colour in the logs only on a terminal, and never with `NO_COLOR` set (no escape codes in
+/// files and collectors).
+fn log_colours() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 /// Runs one command: files the process creates are private to its user, logs go to
 /// stderr (filter `USERPOOLS_LOG`), and the command runs on a multi-threaded runtime.
 pub fn run(command: Command) -> anyhow::Result<()> {
@@ -51,6 +58,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "warn,userpools=info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(log_colours())
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
