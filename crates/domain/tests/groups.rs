@@ -19,12 +19,14 @@ fn group_not_found() -> DomainError {
 async fn a_group_is_created_read_updated_and_deleted() {
     let h = Harness::new();
     let pool = h.pool().await;
+    let before = h.now_ms();
     let created = h
         .svc
         .create_group(&pool.id, "admins", Some("Admins."), Some(ROLE_A), Some(3))
         .await
         .unwrap();
-    assert_eq!(created.created_ms, h.now_ms());
+    // The test clock runs in real time: the creation time lies between the two readings.
+    assert!((before..=h.now_ms()).contains(&created.created_ms));
     assert_eq!(h.svc.get_group(&pool.id, "admins").await.unwrap(), created);
 
     h.clock.advance(60).unwrap();
@@ -32,6 +34,7 @@ async fn a_group_is_created_read_updated_and_deleted() {
         precedence: Some(0),
         ..GroupChanges::default()
     };
+    let before = h.now_ms();
     let updated = h
         .svc
         .update_group(&pool.id, "admins", changes)
@@ -41,7 +44,7 @@ async fn a_group_is_created_read_updated_and_deleted() {
     assert_eq!(updated.description.as_deref(), Some("Admins."));
     assert_eq!(updated.role_arn.as_deref(), Some(ROLE_A));
     assert_eq!(updated.created_ms, created.created_ms);
-    assert_eq!(updated.modified_ms, h.now_ms());
+    assert!((before..=h.now_ms()).contains(&updated.modified_ms));
 
     h.svc.delete_group(&pool.id, "admins").await.unwrap();
     let gone = error_of(h.svc.get_group(&pool.id, "admins").await);
