@@ -9,7 +9,7 @@ use crate::model::{
     AppClient, ClientSecret, ExplicitAuthFlow, NewClientSecret, PreventUserExistenceErrors,
     TimeUnit, TokenValidityUnits, UserPool,
 };
-use crate::persist::{decode_page_token, encode_page_token, from_json, retry_on_conflict, to_json};
+use crate::persist::{decode_page_token, documents_page, from_json, retry_on_conflict, to_json};
 use crate::service::Service;
 use crate::users::attribute_rights;
 use crate::{random, srp};
@@ -214,12 +214,7 @@ impl Service {
             .store()
             .list_clients(pool_id, after.as_deref(), limit)
             .await?;
-        let clients = page
-            .items
-            .iter()
-            .map(|r| from_json(&r.document))
-            .collect::<DomainResult<Vec<AppClient>>>()?;
-        Ok((clients, page.next.as_deref().map(encode_page_token)))
+        documents_page(page, |r| &r.document)
     }
 
     /// UpdateUserPoolClient: the settings given replace the previous ones.

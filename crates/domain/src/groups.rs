@@ -12,7 +12,7 @@ use userpools_storage::{AddMember, GroupRow, StoreError};
 
 use crate::error::{DomainError, DomainResult};
 use crate::model::User;
-use crate::persist::{decode_page_token, encode_page_token, from_json, retry_on_conflict, to_json};
+use crate::persist::{decode_page_token, documents_page, from_json, retry_on_conflict, to_json};
 use crate::service::Service;
 
 /// Most groups in a pool.
@@ -219,12 +219,7 @@ impl Service {
             .store()
             .list_groups(pool_id, after.as_deref(), limit.max(1))
             .await?;
-        let groups = page
-            .items
-            .iter()
-            .map(|row| from_json(&row.document))
-            .collect::<DomainResult<Vec<Group>>>()?;
-        Ok((groups, page.next.as_deref().map(encode_page_token)))
+        documents_page(page, |row| &row.document)
     }
 
     /// AdminAddUserToGroup: idempotent; a user is in at most [`MAX_GROUPS_PER_USER`] groups.
@@ -286,12 +281,7 @@ impl Service {
             .store()
             .list_groups_of_user(pool_id, &user.username, after.as_deref(), limit.max(1))
             .await?;
-        let groups = page
-            .items
-            .iter()
-            .map(|row| from_json(&row.document))
-            .collect::<DomainResult<Vec<Group>>>()?;
-        Ok((groups, page.next.as_deref().map(encode_page_token)))
+        documents_page(page, |row| &row.document)
     }
 
     /// ListUsersInGroup: the members by internal username, `limit` per page.
@@ -309,12 +299,7 @@ impl Service {
             .store()
             .list_members(pool_id, group_name, after.as_deref(), limit.max(1))
             .await?;
-        let users = page
-            .items
-            .iter()
-            .map(|row| from_json(&row.document))
-            .collect::<DomainResult<Vec<User>>>()?;
-        Ok((users, page.next.as_deref().map(encode_page_token)))
+        documents_page(page, |row| &row.document)
     }
 
     /// The group claims of `username`'s next tokens.
@@ -327,11 +312,7 @@ impl Service {
             .store()
             .list_groups_of_user(pool_id, username, None, MAX_GROUPS_PER_USER * 2)
             .await?;
-        let groups = page
-            .items
-            .iter()
-            .map(|row| from_json(&row.document))
-            .collect::<DomainResult<Vec<Group>>>()?;
+        let (groups, _) = documents_page(page, |row| &row.document)?;
         Ok(GroupClaims::of(groups))
     }
 }

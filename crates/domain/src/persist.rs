@@ -70,6 +70,19 @@ pub(crate) fn decode_page_token(token: Option<&str>) -> DomainResult<Option<Stri
 }
 
 /// Serialises a record into its stored document.
+/// A page of stored JSON documents read back as `T`, with the token of the next page.
+pub(crate) fn documents_page<R, T: serde::de::DeserializeOwned>(
+    page: userpools_storage::Page<R>,
+    document: impl Fn(&R) -> &str,
+) -> DomainResult<(Vec<T>, Option<String>)> {
+    let items = page
+        .items
+        .iter()
+        .map(|row| from_json(document(row)))
+        .collect::<DomainResult<Vec<T>>>()?;
+    Ok((items, page.next.as_deref().map(encode_page_token)))
+}
+
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> DomainResult<String> {
     serde_json::to_string(value).map_err(|e| DomainError::Internal(format!("encode: {e}")))
 }

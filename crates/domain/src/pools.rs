@@ -5,7 +5,7 @@ use userpools_storage::PoolRow;
 
 use crate::error::{DomainError, DomainResult};
 use crate::model::{PoolTier, SchemaAttribute, UserPool};
-use crate::persist::{decode_page_token, encode_page_token, from_json, retry_on_conflict, to_json};
+use crate::persist::{decode_page_token, documents_page, from_json, retry_on_conflict, to_json};
 use crate::policy::PasswordPolicy;
 use crate::random;
 use crate::service::Service;
@@ -151,12 +151,7 @@ impl Service {
     ) -> DomainResult<(Vec<UserPool>, Option<String>)> {
         let after = decode_page_token(token)?;
         let page = self.store().list_pools(after.as_deref(), limit).await?;
-        let pools = page
-            .items
-            .iter()
-            .map(|r| from_json(&r.document))
-            .collect::<DomainResult<Vec<UserPool>>>()?;
-        Ok((pools, page.next.as_deref().map(encode_page_token)))
+        documents_page(page, |r| &r.document)
     }
 
     /// UpdateUserPool: the settings given replace the mutable ones; what cannot
